@@ -1,0 +1,63 @@
+// Running programs and jit: pytree arguments in, pytree results out, one backend switch.
+import { ValidationError } from "../ir/errors.js";
+import type { Program } from "../ir/program.js";
+import { avalToString } from "../ir/shape.js";
+import { treeToString } from "../ir/tree.js";
+import { interpret, newCastStats, type CastStats } from "../runtime/interpreter.js";
+import { Tensor } from "../runtime/tensor.js";
+import { flatten, unflatten } from "./pytree.js";
+import { staged, type Staged } from "./staged.js";
+
+export type Backend = "reference" | "native";
+
+export interface RunOptions {
+  backend?: Backend;
+  /** Instrumentation: counts of cast outcomes (saturated, flushed to zero, non-finite) are added here. */
+  castStats?: CastStats;
+}
+
+/** Leaves of `args` (positional pytrees, or a record keyed by input name) in program input order. */
+export function programArgs(program: Program, args: unknown[] | Record<string, unknown>): Tensor[] {
+  let leaves: unknown[];
+  if (Array.isArray(args)) {
+    const [ls, def] = flatten(args);
+    const tensors = ls.map((l) => (l instanceof Tensor ? l : null));
+    const [kept, tdef] = flatten(unflatten(def, tensors));
+    if (treeToString(tdef) !== treeToString(program.inTree))
+      throw new ValidationError(`arguments have structure ${treeToString(tdef)}, the program takes ${treeToString(program.inTree)}`, "args");
+    leaves = kept;
+  } else {
+    leaves = program.inputNames.map((n) => {
+      if (!(n in args)) throw new ValidationError(`missing input ${JSON.stringify(n)}`, `args.${n}`);
+      return args[n];
+    });
+  }
+  return leaves.map((l, i) => {
+    const v = program.inputs[i]!;
+    const name = program.inputNames[i] ?? `input ${i}`;
+    if (!(l instanceof Tensor)) throw new ValidationError(`expected a Tensor for ${name}`, `args.${name}`);
+    if (l.dtype !== v.dtype || l.shape.length !== v.shape.length || l.shape.some((d: number, j: number) => d !== v.shape[j]))
+      throw new ValidationError(`${name} must be ${avalToString(v.aval)}, got ${avalToString(l)}`, `args.${name}`);
+    return l;
+  });
+}
+
+export function runFlat(program: Program, args: Tensor[], opts: RunOptions): Tensor[] {
+  const backend = opts.backend ?? "reference";
+  if (backend !== "reference") throw new ValidationError(`backend ${JSON.stringify(backend)} is not available yet; use "reference"`, "backend");
+  return interpret(program, args, opts.castStats ? { castStats: opts.castStats } : {});
+}
+
+/** `sf.run(program, args, {backend})`: returns the output pytree, ScaledArrays included. */
+export function run(program: Program, args: unknown[] | Record<string, unknown>, opts: RunOptions = {}): unknown {
+  return unflatten(program.outTree, runFlat(program, programArgs(program, args), opts));
+}
+
+export interface JitOptions extends RunOptions {}
+
+/** `sf.jit(fn)`: trace once per input signature, cache the program, run it. Under a trace it inlines. */
+export function jit<F extends (...args: any[]) => unknown>(fn: F, opts: JitOptions = {}): F & Staged {
+  return staged(fn, (p) => p, (p, a) => runFlat(p, a, opts)) as F & Staged;
+}
+
+export { newCastStats };
