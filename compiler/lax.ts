@@ -7,7 +7,7 @@ import { Literal } from "../ir/program.js";
 import type { Primitive } from "../ir/primitives/catalogue.js";
 import { roundScalar } from "../runtime/numerics/codec.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { bind1, type Operand } from "./tracer.js";
+import { bind, bind1, type Operand } from "./tracer.js";
 
 /** A lax operand: a tensor (concrete or traced), a typed literal, or a JS number (weak scalar). */
 export type LaxArg = Tensor | Literal | number;
@@ -186,6 +186,28 @@ export function randomBits(key: Tensor, o: { shape: Axes }): Tensor {
   return bind1("random_bits", { shape: copy(o.shape) }, [key]);
 }
 
+// ---- scaling primitives (DESIGN.md "Scalify semantics"; the user-facing forms are sf.scaling.*) ----
+/** Power of two of |x| rounded down or up, sign kept. */
+export function pow2Round(x: Tensor, o: { mode: "down" | "up" }): Tensor {
+  return bind1("pow2_round", { mode: o.mode }, [x]);
+}
+export function setScaling(x: Tensor, scale: LaxArg): Tensor {
+  return bind1("set_scaling", {}, operands([x, scale]).map((a, i) => (i === 1 && a instanceof Literal ? new Literal(a.value, "f32") : a)));
+}
+export function rebalance(x: Tensor, factor: LaxArg): Tensor {
+  return bind1("rebalance", {}, operands([x, factor]).map((a, i) => (i === 1 && a instanceof Literal ? new Literal(a.value, "f32") : a)));
+}
+export function stopScaling(x: Tensor, o: { dtype?: DType | null } = {}): Tensor {
+  return bind1("stop_scaling", { dtype: o.dtype ?? null }, [x]);
+}
+export function getDataScale(x: Tensor): [Tensor, Tensor] {
+  const [d, s] = bind("get_data_scale", {}, [x]);
+  return [d!, s!];
+}
+export function dynamicRescale(x: Tensor, o: { norm: "max" | "l1" | "l2" }): Tensor {
+  return bind1("dynamic_rescale", { norm: o.norm }, [x]);
+}
+
 // Every primitive has its lax function: a primitive added to the catalogue without one fails to
 // compile here. custom_vjp is deliberately omitted: its wrapper (sf.customVjp) is built by the
 // autodiff layer, which traces the call/fwd/bwd programs it needs.
@@ -198,7 +220,9 @@ const LAX = {
   reduce_sum: reduceSum, reduce_max: reduceMax, reduce_min: reduceMin, reduce_prod: reduceProd, argmax, argmin, cumsum,
   dot_general: dotGeneral, convert_element_type: convertElementType, reduce_precision: reducePrecision, iota,
   random_bits: randomBits,
-} satisfies { [P in Exclude<Primitive, "custom_vjp">]: (...args: never[]) => Tensor };
+  pow2_round: pow2Round, set_scaling: setScaling, rebalance, stop_scaling: stopScaling, get_data_scale: getDataScale,
+  dynamic_rescale: dynamicRescale,
+} satisfies { [P in Exclude<Primitive, "custom_vjp">]: (...args: never[]) => Tensor | Tensor[] };
 
 /** The lax function of each primitive (custom_vjp excepted), keyed by primitive name. */
 export const LAX_FUNCTIONS: Readonly<typeof LAX> = LAX;

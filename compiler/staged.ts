@@ -23,13 +23,14 @@ export interface Staged {
   lower: (...args: unknown[]) => Program;
 }
 
-export function staged(fn: (...a: any[]) => unknown, transform: (p: Program) => Program, run: Runner, name?: string): Staged {
+/** `namesFrom`: the user's function, when `fn` wraps it (its parameter names label the inputs). */
+export function staged(fn: (...a: any[]) => unknown, transform: (p: Program) => Program, run: Runner, name?: string, namesFrom: Function = fn): Staged {
   const cache = new Map<string, Program>();
   const lowerWithCaptures = (args: unknown[]): { program: Program; captured: Tensor[] } => {
     const key = signature(args);
     const hit = cache.get(key);
     if (hit) return { program: hit, captured: [] };
-    const r = traceFunction(fn, args, name ?? fn.name);
+    const r = traceFunction(fn, args, name ?? fn.name, namesFrom);
     const program = transform(r.program);
     // A function that closes over tracers of an enclosing trace is specific to that trace.
     if (r.captured.length === 0) cache.set(key, program);

@@ -104,7 +104,7 @@ function tensorTree(x: unknown): TreeDef {
 }
 
 /** Trace `fn` at `args` into a program (and the outer tracers it captured). */
-export function traceFunction(fn: (...a: any[]) => unknown, args: unknown[], name = fn.name || "main"): TraceResult {
+export function traceFunction(fn: (...a: any[]) => unknown, args: unknown[], name = fn.name || "main", namesFrom: Function = fn): TraceResult {
   return withTrace((b) => {
     const inputs: Tracer[] = [];
     const absArgs = abstractify(args, (dtype, shape) => {
@@ -113,7 +113,7 @@ export function traceFunction(fn: (...a: any[]) => unknown, args: unknown[], nam
       return t;
     });
     const inTree = tensorTree(absArgs);
-    const params = parameterNames(fn, absArgs.length);
+    const params = parameterNames(namesFrom, absArgs.length);
     const inputNames = leafPaths(inTree).map((p) => {
       const m = /^\[(\d+)\](.*)$/.exec(p);
       return m ? `${params[Number(m[1])]}${m[2]!.startsWith("[") || m[2] === "" ? "" : "."}${m[2]!.replace(/^\./, "")}` : p;

@@ -7,9 +7,10 @@ import { indexing } from "./indexing.js";
 import { linalg } from "./linalg.js";
 import { misc } from "./misc.js";
 import { reductions } from "./reductions.js";
+import { scaling } from "./scaling.js";
 import { shapeOps } from "./shape-ops.js";
 
-export const CATALOGUE = { ...elementwise, ...shapeOps, ...indexing, ...reductions, ...linalg, ...misc } as const;
+export const CATALOGUE = { ...elementwise, ...shapeOps, ...indexing, ...reductions, ...linalg, ...misc, ...scaling } as const;
 
 export type Catalogue = typeof CATALOGUE;
 export type Primitive = keyof Catalogue;

@@ -17,7 +17,8 @@ export type Family =
   | "cast"
   | "creation"
   | "random"
-  | "control";
+  | "control"
+  | "scaling";
 
 export interface PrimitiveDef<S extends z.ZodType = z.ZodType> {
   readonly family: Family;

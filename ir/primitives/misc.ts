@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { isFloat } from "../dtype.js";
 import { Program } from "../program.js";
-import { avalEquals, avalToString, shapeToString } from "../shape.js";
+import { avalEquals, avalToString, shapeEquals, shapeToString, type Aval } from "../shape.js";
 import { def, dtypeError, requireFloat, shapeError, zDType, zNat, zShape } from "./define.js";
 
 // Annotated so the catalogue's inferred type does not loop through Program → Equation → Params.
@@ -71,8 +71,13 @@ export const misc = {
         dtypeError(op, `fwd must return the body's outputs then ${nr} residuals`);
       const res = fwd.outputAvals.slice(outs.length);
       if (!same(bwd.inputAvals, [...res, ...outs])) dtypeError(op, "bwd must take the residuals then one cotangent per output");
-      if (!same(bwd.outputAvals, call.inputAvals.filter((a) => isFloat(a.dtype))) && !same(bwd.outputAvals, call.inputAvals))
-        dtypeError(op, "bwd must return one cotangent per input");
+      // A cotangent may carry a narrower float dtype than its primal (castOnBackward), so only
+      // shapes and float-ness are checked.
+      const ctLike = (xs: readonly Aval[], ys: readonly Aval[]) =>
+        xs.length === ys.length && xs.every((x, i) => isFloat(x.dtype) && shapeEquals(x.shape, ys[i]!.shape));
+      const floatIns = call.inputAvals.filter((a) => isFloat(a.dtype));
+      if (!ctLike(bwd.outputAvals, floatIns) && !ctLike(bwd.outputAvals, call.inputAvals))
+        dtypeError(op, "bwd must return one float cotangent per (float) input, shaped like it");
       return outs;
     },
   }),

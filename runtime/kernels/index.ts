@@ -8,6 +8,7 @@ import { indexingKernels } from "./indexing.js";
 import { miscKernels } from "./misc.js";
 import { randomKernels } from "./random.js";
 import { reduceKernels } from "./reduce.js";
+import { scalingKernels } from "./scaling.js";
 import { shapeKernels } from "./shape.js";
 import type { KernelTable } from "./types.js";
 
@@ -23,4 +24,5 @@ export const KERNELS: KernelTable = {
   ...castKernels,
   ...randomKernels,
   ...miscKernels,
+  ...scalingKernels,
 };

@@ -23,6 +23,8 @@ const COVERAGE: Record<Primitive, string> = {
   convert_element_type: "cast", reduce_precision: "cast",
   random_bits: "random",
   custom_vjp: "interpreter",
+  pow2_round: "scaling", set_scaling: "scaling", rebalance: "scaling", stop_scaling: "scaling",
+  get_data_scale: "scaling", dynamic_rescale: "scaling",
 };
 
 describe("primitive coverage", () => {

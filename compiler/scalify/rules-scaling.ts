@@ -1,0 +1,49 @@
+// Scalify rules of the scaling primitives: where scaling is set, read, stopped or re-centred.
+import { Literal } from "../../ir/program.js";
+import { bind1, type Operand } from "../tracer.js";
+import type { PartialScalifyRules } from "./rule-types.js";
+import { descaled } from "./rules-elementwise.js";
+import { f32, plain, promote, rescale, scaled, sdiv, smul, spow2, toF32, toPlain, type SVal } from "./scaled.js";
+
+const plainScalar = (v: SVal): Operand => toPlain(v, "f32");
+
+/** The f32 norm of the data: max|d|, mean|d| or sqrt(mean(d²)) (DESIGN.md "Dynamic rescale"). */
+function norm(d: Operand, kind: "max" | "l1" | "l2"): Operand {
+  const x = toF32(d);
+  const axes = d.shape.map((_, i) => i);
+  const n = d.shape.reduce((a, b) => a * b, 1);
+  if (kind === "max") return bind1("reduce_max", { axes }, [bind1("abs", {}, [x])]);
+  const sum = bind1("reduce_sum", { axes }, [kind === "l1" ? bind1("abs", {}, [x]) : bind1("mul", {}, [x, x])]);
+  const mean = bind1("div", {}, [sum, f32(n)]);
+  return kind === "l1" ? mean : bind1("sqrt", {}, [mean]);
+}
+
+export const scalingRules: PartialScalifyRules<"pow2_round" | "set_scaling" | "rebalance" | "stop_scaling" | "get_data_scale" | "dynamic_rescale"> = {
+  pow2_round: descaled,
+  // data = d·(s/new), scale = new (the value is unchanged).
+  set_scaling: ({ inputs: [x, s] }) => {
+    const v = promote(x!);
+    const next = plainScalar(s!);
+    return [scaled(rescale(v.data, sdiv(v.scale, next)), next)];
+  },
+  // data / r, scale · r.
+  rebalance: ({ inputs: [x, r] }) => {
+    if (x!.kind === "plain") return [x!];
+    const f = plainScalar(r!);
+    return [scaled(rescale(x!.data, sdiv(f32(1), f)), smul(x!.scale, f))];
+  },
+  stop_scaling: ({ params, inputs: [x] }) => [plain(toPlain(x!, params.dtype ?? (x!.kind === "plain" ? x!.x.dtype : x!.data.dtype)))],
+  get_data_scale: ({ inputs: [x] }) => {
+    if (x!.kind === "plain") return [x!, plain(f32(1), 1)];
+    return [plain(x!.data), plain(x!.scale, x!.scale instanceof Literal ? x!.scale.value : undefined)];
+  },
+  // Rebalance by r = max(R_down(norm), eps); a non-finite norm leaves the scale unchanged.
+  dynamic_rescale: ({ params, inputs: [x], strategy }) => {
+    if (x!.kind === "plain") return [x!];
+    const nrm = norm(x!.data, params.norm);
+    const r = bind1("max", {}, [spow2(nrm, "down"), f32(strategy.rescaleEps)]);
+    const finite = bind1("lt", {}, [bind1("abs", {}, [nrm]), f32(Infinity)]);
+    const safe = bind1("select_n", {}, [finite, f32(1), r]);
+    return [scaled(rescale(x!.data, sdiv(f32(1), safe)), smul(x!.scale, safe))];
+  },
+};

@@ -1,0 +1,69 @@
+// `sf.scaling`: the scaling ops users place in their functions (jax-scalify's API). On plain
+// tensors outside scalify they keep values (casts cast); inside scalify they act on (data, scale)
+// pairs; called eagerly on ScaledArrays they run through scalify.
+import type { DType } from "../ir/dtype.js";
+import { ScaledArray } from "../runtime/scaled-array.js";
+import type { Tensor } from "../runtime/tensor.js";
+import { customVjp } from "./grad/custom-vjp.js";
+import * as lax from "./lax.js";
+import { scaledAware } from "./scalify/api.js";
+
+type X = Tensor | ScaledArray;
+const aware = <A extends unknown[]>(f: (...a: A) => Tensor) => scaledAware(f) as unknown as (...a: { [K in keyof A]: A[K] extends Tensor ? X : A[K] }) => X;
+
+/** `(data, scale)`: a ScaledArray's parts, or `(x, 1)` for a plain tensor. */
+export function getDataScale(x: X): [Tensor, Tensor] {
+  if (x instanceof ScaledArray) return [x.data, x.scale];
+  return lax.getDataScale(x);
+}
+
+/** The same value with the given scale: data = d·(s/scale). */
+export const setScaling = aware((x: Tensor, scale: Tensor | number) => lax.setScaling(x, scale));
+/** The plain value (in `dtype`, default the data's): scaling stops here. */
+export const stopScaling = aware((x: Tensor, dtype?: DType) => lax.stopScaling(x, { dtype: dtype ?? null }));
+/** data / factor, scale · factor: the value is unchanged. */
+export const rebalance = aware((x: Tensor, factor: Tensor | number) => lax.rebalance(x, factor));
+
+/** Re-centre the data by its max |d| (rounded down to a power of two, at least eps). */
+export const dynamicRescaleMax = aware((x: Tensor) => lax.dynamicRescale(x, { norm: "max" }));
+/** Re-centre the data by its mean |d|. */
+export const dynamicRescaleL1 = aware((x: Tensor) => lax.dynamicRescale(x, { norm: "l1" }));
+/** Re-centre the data by its root mean square. */
+export const dynamicRescaleL2 = aware((x: Tensor) => lax.dynamicRescale(x, { norm: "l2" }));
+
+/** Identity forward; `onCt` transforms the cotangent (the backward-side helpers). */
+function onBackward(name: string, onCt: (ct: Tensor) => Tensor): (x: Tensor) => Tensor {
+  const f = customVjp({
+    fn: (x: Tensor) => x,
+    fwd: (x: Tensor) => [x, null],
+    bwd: (_res: null, ct: Tensor) => [onCt(ct)],
+  });
+  Object.defineProperty(f, "name", { value: name });
+  return f;
+}
+
+export const dynamicRescaleMaxGrad = (x: Tensor): Tensor => onBackward("dynamic_rescale_max_grad", (ct) => lax.dynamicRescale(ct, { norm: "max" }))(x);
+export const dynamicRescaleL1Grad = (x: Tensor): Tensor => onBackward("dynamic_rescale_l1_grad", (ct) => lax.dynamicRescale(ct, { norm: "l1" }))(x);
+export const dynamicRescaleL2Grad = (x: Tensor): Tensor => onBackward("dynamic_rescale_l2_grad", (ct) => lax.dynamicRescale(ct, { norm: "l2" }))(x);
+
+export interface CastOptions {
+  /** Clamp fp8 overflow to ±max instead of NaN/Inf (default true: a training cast must not blow up). */
+  saturate?: boolean;
+}
+
+/** Cast the data to `dtype` on the forward pass (the scale is untouched). Applies under grad too. */
+export const castOnForward = aware((x: Tensor, dtype: DType, o: CastOptions = {}) => lax.convertElementType(x, { newDtype: dtype, saturate: o.saturate ?? true }));
+
+/** Identity forward; the cotangent's data is cast to `dtype`, which the cotangent keeps. */
+export function castOnBackward(x: Tensor, dtype: DType, o: CastOptions = {}): Tensor {
+  return onBackward("cast_on_backward", (ct) => lax.convertElementType(ct, { newDtype: dtype, saturate: o.saturate ?? true }))(x);
+}
+
+/** A true round trip through `dtype` (its exact rounding, range and saturation), keeping x's dtype. */
+function roundTrip(x: Tensor, dtype: DType, saturate: boolean): Tensor {
+  return lax.convertElementType(lax.convertElementType(x, { newDtype: dtype, saturate }), { newDtype: x.dtype });
+}
+export const reducePrecisionOnForward = aware((x: Tensor, dtype: DType, o: CastOptions = {}) => roundTrip(x, dtype, o.saturate ?? true));
+export function reducePrecisionOnBackward(x: Tensor, dtype: DType, o: CastOptions = {}): Tensor {
+  return onBackward("reduce_precision_on_backward", (ct) => roundTrip(ct, dtype, o.saturate ?? true))(x);
+}
