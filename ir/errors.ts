@@ -60,3 +60,20 @@ export function withCallSite(e: unknown, callSite: string | undefined): unknown 
   if (e instanceof DTypeError && e.callSite === undefined) return new DTypeError(e.detail, e.op, callSite);
   return e;
 }
+
+/**
+ * A program broke an IR invariant (ir/verify.ts). Names the equation, its primitive and the
+ * user's call site when the failure belongs to one equation, so a pass author can find it.
+ */
+export class VerifyError extends ScalifyError {
+  override name = "VerifyError";
+  constructor(
+    readonly detail: string,
+    readonly equationIndex?: number,
+    readonly primitive?: string,
+    readonly callSite?: string,
+  ) {
+    const where = equationIndex === undefined ? "" : `equation ${equationIndex}${primitive ? ` (${primitive})` : ""}: `;
+    super(`${callSite ? `${callSite}: ` : ""}${where}${detail}`);
+  }
+}
