@@ -25,3 +25,7 @@ export { scalify, asScaledArray, asarray } from "./compiler/scalify/api.js";
 export type { ScalifyConfig, RoundingMode } from "./compiler/scalify/config.js";
 export * as scaling from "./compiler/scaling.js";
 export * as passes from "./compiler/passes/index.js";
+export { toDot } from "./ir/dot.js";
+export { readNpy, writeNpy, encodeNpy, decodeNpy, readScaledNpy, writeScaledNpy } from "./runtime/npy.js";
+export * as optim from "./compiler/optim.js";
+export { saveCheckpoint, loadCheckpoint, type Checkpoint, type Manifest as CheckpointManifest } from "./runtime/checkpoint.js";

@@ -4,6 +4,8 @@ import type { Program } from "../ir/program.js";
 import { avalToString } from "../ir/shape.js";
 import { treeToString } from "../ir/tree.js";
 import { interpret, newCastStats, type CastStats } from "../runtime/interpreter.js";
+import { nativeAvailable, nativeUnavailableReason } from "../runtime/native/loader.js";
+import { runNative } from "../runtime/native/backend.js";
 import { Tensor } from "../runtime/tensor.js";
 import { flatten, unflatten } from "./pytree.js";
 import { staged, type Staged } from "./staged.js";
@@ -42,10 +44,39 @@ export function programArgs(program: Program, args: unknown[] | Record<string, u
   });
 }
 
+let warnedFallback = false;
+
+function isBackend(s: string | undefined): s is Backend {
+  return s === "reference" || s === "native";
+}
+
+/**
+ * The backend used when none is given: SCALIFY_BACKEND when set, else "native" when the addon is
+ * built, else "reference" (with a one-time warning saying why and how to build the addon).
+ */
+export function defaultBackend(): Backend {
+  const env = process.env.SCALIFY_BACKEND;
+  if (isBackend(env)) return env;
+  if (nativeAvailable()) return "native";
+  if (!warnedFallback) {
+    warnedFallback = true;
+    process.emitWarning(`${nativeUnavailableReason()}; running on the reference backend. Build the addon with \`npm run build:native\`.`, {
+      code: "SCALIFY_NO_NATIVE",
+    });
+  }
+  return "reference";
+}
+
 export function runFlat(program: Program, args: Tensor[], opts: RunOptions): Tensor[] {
-  const backend = opts.backend ?? "reference";
-  if (backend !== "reference") throw new ValidationError(`backend ${JSON.stringify(backend)} is not available yet; use "reference"`, "backend");
-  return interpret(program, args, opts.castStats ? { castStats: opts.castStats } : {});
+  const backend = opts.backend ?? defaultBackend();
+  const stats = opts.castStats ? { castStats: opts.castStats } : {};
+  if (backend === "native") {
+    if (!nativeAvailable())
+      throw new ValidationError(`backend "native" is not available: ${nativeUnavailableReason()}. Build it with \`npm run build:native\` or use backend "reference"`, "backend");
+    return runNative(program, args, stats);
+  }
+  if (backend !== "reference") throw new ValidationError(`unknown backend ${JSON.stringify(backend)}; use "native" or "reference"`, "backend");
+  return interpret(program, args, stats);
 }
 
 /** `sf.run(program, args, {backend})`: returns the output pytree, ScaledArrays included. */

@@ -15,8 +15,14 @@ const FRAME = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?$/;
 
 /** The user's frame as `file:line:col` (relative to the working directory when below it). */
 export function userCallSite(): string | undefined {
+  // A short stack is cheap and almost always reaches the user's frame; deep library stacks
+  // (transforms composed several times) retry with a long one.
+  return siteFromStack(16) ?? siteFromStack(64);
+}
+
+function siteFromStack(depth: number): string | undefined {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
+  Error.stackTraceLimit = depth;
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
   for (const line of stack.split("\n").slice(1)) {

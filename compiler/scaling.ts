@@ -9,7 +9,12 @@ import * as lax from "./lax.js";
 import { scaledAware } from "./scalify/api.js";
 
 type X = Tensor | ScaledArray;
-const aware = <A extends unknown[]>(f: (...a: A) => Tensor) => scaledAware(f) as unknown as (...a: { [K in keyof A]: A[K] extends Tensor ? X : A[K] }) => X;
+/** Plain tensors in, a plain tensor out; with any ScaledArray argument, the op runs through scalify. */
+interface Aware<A extends unknown[]> {
+  (...a: A): Tensor;
+  (...a: { [K in keyof A]: A[K] extends Tensor ? X : A[K] }): X;
+}
+const aware = <A extends unknown[]>(f: (...a: A) => Tensor): Aware<A> => scaledAware(f) as unknown as Aware<A>;
 
 /** `(data, scale)`: a ScaledArray's parts, or `(x, 1)` for a plain tensor. */
 export function getDataScale(x: X): [Tensor, Tensor] {
@@ -42,9 +47,10 @@ function onBackward(name: string, onCt: (ct: Tensor) => Tensor): (x: Tensor) => 
   return f;
 }
 
-export const dynamicRescaleMaxGrad = (x: Tensor): Tensor => onBackward("dynamic_rescale_max_grad", (ct) => lax.dynamicRescale(ct, { norm: "max" }))(x);
-export const dynamicRescaleL1Grad = (x: Tensor): Tensor => onBackward("dynamic_rescale_l1_grad", (ct) => lax.dynamicRescale(ct, { norm: "l1" }))(x);
-export const dynamicRescaleL2Grad = (x: Tensor): Tensor => onBackward("dynamic_rescale_l2_grad", (ct) => lax.dynamicRescale(ct, { norm: "l2" }))(x);
+// The backward-side helpers are the identity on the forward pass, on ScaledArrays too.
+export const dynamicRescaleMaxGrad = aware((x: Tensor): Tensor => onBackward("dynamic_rescale_max_grad", (ct) => lax.dynamicRescale(ct, { norm: "max" }))(x));
+export const dynamicRescaleL1Grad = aware((x: Tensor): Tensor => onBackward("dynamic_rescale_l1_grad", (ct) => lax.dynamicRescale(ct, { norm: "l1" }))(x));
+export const dynamicRescaleL2Grad = aware((x: Tensor): Tensor => onBackward("dynamic_rescale_l2_grad", (ct) => lax.dynamicRescale(ct, { norm: "l2" }))(x));
 
 export interface CastOptions {
   /** Clamp fp8 overflow to ±max instead of NaN/Inf (default true: a training cast must not blow up). */
@@ -55,15 +61,15 @@ export interface CastOptions {
 export const castOnForward = aware((x: Tensor, dtype: DType, o: CastOptions = {}) => lax.convertElementType(x, { newDtype: dtype, saturate: o.saturate ?? true }));
 
 /** Identity forward; the cotangent's data is cast to `dtype`, which the cotangent keeps. */
-export function castOnBackward(x: Tensor, dtype: DType, o: CastOptions = {}): Tensor {
-  return onBackward("cast_on_backward", (ct) => lax.convertElementType(ct, { newDtype: dtype, saturate: o.saturate ?? true }))(x);
-}
+export const castOnBackward = aware((x: Tensor, dtype: DType, o: CastOptions = {}): Tensor =>
+  onBackward("cast_on_backward", (ct) => lax.convertElementType(ct, { newDtype: dtype, saturate: o.saturate ?? true }))(x),
+);
 
 /** A true round trip through `dtype` (its exact rounding, range and saturation), keeping x's dtype. */
 function roundTrip(x: Tensor, dtype: DType, saturate: boolean): Tensor {
   return lax.convertElementType(lax.convertElementType(x, { newDtype: dtype, saturate }), { newDtype: x.dtype });
 }
 export const reducePrecisionOnForward = aware((x: Tensor, dtype: DType, o: CastOptions = {}) => roundTrip(x, dtype, o.saturate ?? true));
-export function reducePrecisionOnBackward(x: Tensor, dtype: DType, o: CastOptions = {}): Tensor {
-  return onBackward("reduce_precision_on_backward", (ct) => roundTrip(ct, dtype, o.saturate ?? true))(x);
-}
+export const reducePrecisionOnBackward = aware((x: Tensor, dtype: DType, o: CastOptions = {}): Tensor =>
+  onBackward("reduce_precision_on_backward", (ct) => roundTrip(ct, dtype, o.saturate ?? true))(x),
+);

@@ -6,7 +6,7 @@ import { avalToString } from "../ir/shape.js";
 import { treeToString } from "../ir/tree.js";
 import { Tensor } from "../runtime/tensor.js";
 import { flatten, unflatten } from "./pytree.js";
-import { traceFunction } from "./trace.js";
+import { SOURCE, sourceOf, traceFunction } from "./trace.js";
 import { callProgram, currentBuilder, isTracer } from "./tracer.js";
 
 export type Runner = (p: Program, args: Tensor[]) => Tensor[];
@@ -42,5 +42,9 @@ export function staged(fn: (...a: any[]) => unknown, transform: (p: Program) => 
     const tracing = currentBuilder() !== undefined || flat.some(isTracer);
     return unflatten(program.outTree, tracing ? callProgram(program, flat, run) : run(program, flat));
   };
-  return Object.assign(call, { lower: (...args: unknown[]) => lowerWithCaptures(args).program });
+  // A transformed function keeps the user's name and parameter names, so that programs traced
+  // through it (scalify(grad(f)), grad(grad(f))) are labelled like f's own.
+  Object.defineProperty(call, "name", { value: fn.name || (namesFrom as { name?: string }).name || "staged" });
+  return Object.assign(call, { lower: (...args: unknown[]) => lowerWithCaptures(args).program, [SOURCE]: sourceOf(namesFrom) });
 }
+

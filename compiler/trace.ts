@@ -36,6 +36,12 @@ export function scaledSpec<D extends DType, const S extends Shape>(dtype: D, sha
   return new ScaledSpec(dtype, shape);
 }
 
+/** The user's function behind a transformed one (staged functions record it, for parameter names). */
+export const SOURCE = Symbol("scalify.source");
+export function sourceOf(f: Function): Function {
+  return (f as { [SOURCE]?: Function })[SOURCE] ?? f;
+}
+
 /** Parameter names of a JS function, from its source; `argN` where a name cannot be read. */
 export function parameterNames(fn: Function, count: number): string[] {
   const src = Function.prototype.toString.call(fn);
@@ -113,7 +119,7 @@ export function traceFunction(fn: (...a: any[]) => unknown, args: unknown[], nam
       return t;
     });
     const inTree = tensorTree(absArgs);
-    const params = parameterNames(namesFrom, absArgs.length);
+    const params = parameterNames(sourceOf(namesFrom), absArgs.length);
     const inputNames = leafPaths(inTree).map((p) => {
       const m = /^\[(\d+)\](.*)$/.exec(p);
       return m ? `${params[Number(m[1])]}${m[2]!.startsWith("[") || m[2] === "" ? "" : "."}${m[2]!.replace(/^\./, "")}` : p;

@@ -2,9 +2,9 @@
 // then the rule of each equation (grad-rules.ts) is applied in reverse order; the rules are
 // written with the op library on tracers, so they emit ordinary IR. Symbolic zeros are `null`
 // and never materialised until an input's gradient has to be returned.
-import { isFloat, promoteTypes, type DType } from "../../ir/dtype.js";
+import { isFloat, isFp8, promoteTypes, type DType } from "../../ir/dtype.js";
 import { DTypeError, ShapeError } from "../../ir/errors.js";
-import { Literal, Program, Var, type Atom } from "../../ir/program.js";
+import { Literal, Program, Var, type Atom, type Equation } from "../../ir/program.js";
 import { avalToString } from "../../ir/shape.js";
 import { numLeaves, type TreeDef } from "../../ir/tree.js";
 import { Tensor } from "../../runtime/tensor.js";
@@ -47,9 +47,21 @@ export function castCt(ct: Tensor, dtype: DType): Tensor {
   return ct.dtype === dtype ? ct : bind1("convert_element_type", { new_dtype: dtype, saturate: false }, [ct]);
 }
 
+/**
+ * The dtype two cotangents are summed in: the wider one (DESIGN.md "Types and promotion").
+ * promoteTypes never mixes fp8 implicitly, so here fp8 yields to the other dtype, and two
+ * different fp8 formats meet in f32.
+ */
+function accumulationDType(a: DType, b: DType): DType {
+  const p = promoteTypes(a, b);
+  if (p) return p;
+  if (isFp8(a) && isFp8(b)) return "f32";
+  return isFp8(a) ? b : a;
+}
+
 function accumulate(a: Tensor | undefined, b: Tensor): Tensor {
   if (!a) return b;
-  const wide = promoteTypes(a.dtype, b.dtype) ?? (isFloat(a.dtype) ? a.dtype : b.dtype);
+  const wide = accumulationDType(a.dtype, b.dtype);
   return bind1("add", {}, [castCt(a, wide), castCt(b, wide)]);
 }
 
@@ -73,10 +85,15 @@ export function backward(program: Program, inputs: Operand[], seeds: (Operand | 
   for (const c of program.constants) env.set(c.variable, asTensor(c.value));
   const read = (a: Atom): Operand => (a instanceof Literal ? a : env.get(a)!);
   const residuals = new Map<number, Tensor[]>();
+  // Everything emitted for an equation carries that equation's call site; equations without one
+  // (a parsed program) and the seeds take the caller's. Capturing a stack is costly (source-mapped
+  // frames), so it happens once here rather than once per emitted equation.
+  const callerSite = userCallSite();
+  const siteOf = (e: Equation) => e.callSite ?? callerSite;
 
   program.equations.forEach((e, k) => {
     const ins = e.inputs.map(read);
-    const outs = withCallSite(e.callSite, () => {
+    const outs = withCallSite(siteOf(e), () => {
       if (e.primitive !== "custom_vjp") return bind(e.primitive, e.params as never, ins);
       const p = e.params as { fwd: Program; call: Program };
       const all = callProgram(p.fwd, ins, () => {
@@ -88,26 +105,34 @@ export function backward(program: Program, inputs: Operand[], seeds: (Operand | 
     e.outputs.forEach((v, i) => env.set(v, outs[i]!));
   });
 
-  const outputs = program.outputs.map((a) => {
-    const o = read(a);
-    return o instanceof Literal ? full([], o.value, o.dtype) : o;
-  });
-  const seedList = typeof seeds === "function" ? seeds(outputs) : seeds;
-
   const cts = new Map<Var, Tensor>();
   const addCt = (a: Atom, ct: Tensor | null) => {
     if (!ct || a instanceof Literal || !isFloat(a.dtype)) return;
     cts.set(a, accumulate(cts.get(a), ct));
   };
-  program.outputs.forEach((a, i) => {
-    const s = seedList[i];
-    if (s) addCt(a, s instanceof Literal ? full([], s.value, s.dtype) : s);
+  const outputs = withCallSite(callerSite, () => {
+    const outs = program.outputs.map((a) => {
+      const o = read(a);
+      return o instanceof Literal ? full([], o.value, o.dtype) : o;
+    });
+    const seedList = typeof seeds === "function" ? seeds(outs) : seeds;
+    program.outputs.forEach((a, i) => {
+      const s = seedList[i];
+      if (s) addCt(a, s instanceof Literal ? full([], s.value, s.dtype) : s);
+    });
+    return outs;
   });
 
   for (let k = program.equations.length - 1; k >= 0; k--) {
     const e = program.equations[k]!;
     const outCts = e.outputs.map((v) => cts.get(v) ?? null);
     if (outCts.every((c) => c === null)) continue;
+    withCallSite(siteOf(e), () => pullBack(e, k, outCts));
+  }
+  return { outputs, inputCts: program.inputs.map((v) => cts.get(v) ?? null) };
+
+  /** Apply the rule of equation `k` and accumulate its operands' cotangents. */
+  function pullBack(e: Equation, k: number, outCts: (Tensor | null)[]): void {
     const rule = GRAD_RULES[e.primitive];
     // Cotangents only reach float outputs, so a non-differentiable primitive (integer/bool
     // outputs) never gets here; one that does, or a primitive without a rule, is reported at the
@@ -116,19 +141,16 @@ export function backward(program: Program, inputs: Operand[], seeds: (Operand | 
       throw new DTypeError(
         rule === NON_DIFFERENTIABLE ? "is not differentiable, but a cotangent reached its float output" : "has no gradient rule",
         e.primitive,
-        e.callSite ?? userCallSite(),
+        siteOf(e),
       );
     const outs = e.outputs.map((v) => env.get(v) as Tensor);
     const ctsForRule = MIXED_CT_OK.has(e.primitive) ? outCts : outCts.map((c, i) => (c ? castCt(c, outs[i]!.dtype) : null));
-    const inCts = withCallSite(e.callSite, () =>
-      (rule as (ctx: unknown, cts: (Tensor | null)[]) => (Tensor | null)[])(
-        { params: e.params, inputs: e.inputs.map(read), outputs: outs, residuals: residuals.get(k) ?? [], callSite: e.callSite },
-        ctsForRule,
-      ),
+    const inCts = (rule as (ctx: unknown, cts: (Tensor | null)[]) => (Tensor | null)[])(
+      { params: e.params, inputs: e.inputs.map(read), outputs: outs, residuals: residuals.get(k) ?? [], callSite: siteOf(e) },
+      ctsForRule,
     );
     e.inputs.forEach((a, i) => addCt(a, inCts[i] ?? null));
   }
-  return { outputs, inputCts: program.inputs.map((v) => cts.get(v) ?? null) };
 }
 
 /** "the output of mul at file:line:col": where a program output was computed, for error messages. */
@@ -181,7 +203,7 @@ export function gradProgram(program: Program, opts: GradOptions = {}): Program {
         );
     }
 
-  return withTrace((b) => {
+  return withTrace((b) => withCallSite(site, () => {
     const ins: Tracer[] = program.inputs.map((v) => b.newInput(v.aval));
     const { outputs, inputCts } = backward(program, ins, (outs) => outs.map((o, i) => (i === lossIndex ? full([], 1, o.dtype) : null)));
     const gradLeaves: Tensor[] = [];
@@ -210,6 +232,6 @@ export function gradProgram(program: Program, opts: GradOptions = {}): Program {
       outTree = gradTree;
     }
     return b.finish(outs, program.inputNames, program.inTree, outTree, `grad_${program.name}`).program;
-  });
+  }));
 }
 

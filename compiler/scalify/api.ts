@@ -9,6 +9,7 @@ import * as lax from "../lax.js";
 import { cse } from "../passes/cse.js";
 import { dce } from "../passes/dce.js";
 import { staged, type Staged } from "../staged.js";
+import { sourceOf } from "../trace.js";
 import type { ScalifyConfig } from "./config.js";
 import { scalifyProgram, type ScalifyOptions } from "./pass.js";
 
@@ -36,12 +37,14 @@ export interface ScalifyFnOptions extends RunOptions {}
  * scales propagate through every op, and scaled results come back as ScaledArrays.
  */
 export function scalify(fn: (...a: any[]) => unknown, config: Partial<ScalifyConfig> = {}, opts: ScalifyFnOptions = {}): Staged {
+  // Named after the user's function (staged records it), so scalify(scalify(f)) prints as scalify(f).
+  const user = sourceOf(fn);
   return staged(
     (...args: unknown[]) => fn(...unwrapScaled(args)),
     (p) => scalifyPass(p, { config }),
     (p, a) => runFlat(p, a, opts),
-    fn.name || "scalified",
-    fn,
+    user.name || "scalified",
+    user,
   );
 }
 

@@ -1,11 +1,12 @@
 // The scalify pass: every floating tensor that carries a scale becomes two variables, data and
 // an f32 scalar scale; rules (scalify-rules.ts) propagate scales through every equation. Equations
 // whose operands are all plain stay as they are ("plain sub-graphs stay plain").
-import { isFloat } from "../../ir/dtype.js";
+import { isFloat, type DType } from "../../ir/dtype.js";
 import { ValidationError } from "../../ir/errors.js";
 import { Literal, Program, type Atom, type Var } from "../../ir/program.js";
 import type { Primitive } from "../../ir/primitives/catalogue.js";
 import type { TreeDef } from "../../ir/tree.js";
+import { roundScalar } from "../../runtime/numerics/codec.js";
 import { Tensor } from "../../runtime/tensor.js";
 import { bind, withCallSite, withTrace, type Operand, type Tracer } from "../tracer.js";
 import { resolveConfig, type ScalifyConfig } from "./config.js";
@@ -26,6 +27,17 @@ const ALWAYS_RULE = new Set<Primitive>(["set_scaling"]);
 /** A static value survives these primitives unchanged (a broadcast or reshape of a literal). */
 const KEEPS_STATIC = new Set<Primitive>(["broadcast_in_dim", "reshape", "squeeze", "expand_dims", "transpose"]);
 
+/** The constant every element of a plain result has, when its operand is static and the op keeps that. */
+function staticOf(prim: Primitive, params: unknown, ins: SVal[]): number | undefined {
+  const first = ins[0];
+  if (ins.length !== 1 || first?.kind !== "plain" || first.static === undefined) return undefined;
+  if (KEEPS_STATIC.has(prim)) return first.static;
+  // A cast to a float keeps a static value, rounded (0 and ±inf survive every float format but e4m3fn's inf).
+  const p = params as { new_dtype?: DType; saturate?: boolean };
+  if (prim === "convert_element_type" && p.new_dtype && isFloat(p.new_dtype)) return roundScalar(first.static, p.new_dtype, p.saturate);
+  return undefined;
+}
+
 const asTensor = (c: { dtype: Tensor["dtype"]; shape: readonly number[]; storage: unknown }): Tensor =>
   c instanceof Tensor ? c : new Tensor(c.dtype, c.shape, c.storage as never);
 
@@ -41,11 +53,7 @@ export function scalifyBody(p: Program, inputs: SVal[], strategy: ScalingStrateg
     const outs = withCallSite(e.callSite, (): SVal[] => {
       if (ins.every((v) => v.kind === "plain") && !ALWAYS_RULE.has(e.primitive)) {
         const res = bind(e.primitive, e.params as never, ins.map((v) => (v as { x: Operand }).x));
-        const first = ins[0];
-        let stat: number | undefined;
-        if (first?.kind === "plain" && first.static !== undefined && (KEEPS_STATIC.has(e.primitive) || e.primitive === "convert_element_type"))
-          stat = e.primitive === "convert_element_type" ? undefined : first.static;
-        return res.map((t) => plain(t, stat));
+        return res.map((t) => plain(t, staticOf(e.primitive, e.params, ins)));
       }
       const rule = SCALIFY_RULES[e.primitive];
       if (rule === PLAIN_ONLY) throw new ValidationError(`scalify: ${e.primitive} has no scaled rule (its operands must be plain)`, e.callSite ?? e.primitive);

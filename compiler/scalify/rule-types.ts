@@ -20,11 +20,20 @@ export interface ScalifyContext<Prm> {
   readonly inline: (p: Program, inputs: SVal[]) => SVal[];
 }
 
-export type RuleFn<Prm> = (ctx: ScalifyContext<Prm>) => SVal[];
+export type RuleFn<Prm> = ((ctx: ScalifyContext<Prm>) => SVal[]) & {
+  /** One line for docs/operators.md (compiler/scalify/coverage.ts generates it from the table). */
+  readonly doc: string;
+};
 export type ScalifyRule<P extends Primitive> = RuleFn<Params<P>>;
+
+/** A rule with its one-line summary: every table entry carries one, so the docs cannot go stale. */
+export function rule<Prm = unknown>(doc: string, fn: (ctx: ScalifyContext<Prm>) => SVal[]): RuleFn<Prm> {
+  return Object.assign(fn, { doc });
+}
 
 /** Primitives on integers/booleans only: their operands are never scaled, so no rule can run. */
 export const PLAIN_ONLY = "plain-only" as const;
+export const PLAIN_ONLY_DOC = "plain only: its operands are integers or booleans, which are never scaled";
 
 export type ScalifyRuleTable = { [P in Primitive]: ScalifyRule<P> | typeof PLAIN_ONLY };
 export type PartialScalifyRules<K extends Primitive> = { [P in K]: ScalifyRule<P> | typeof PLAIN_ONLY };

@@ -1,7 +1,8 @@
 // Scalify rules of the scaling primitives: where scaling is set, read, stopped or re-centred.
 import { Literal } from "../../ir/program.js";
+import type { Params } from "../../ir/primitives/catalogue.js";
 import { bind1, type Operand } from "../tracer.js";
-import type { PartialScalifyRules } from "./rule-types.js";
+import { rule, type PartialScalifyRules } from "./rule-types.js";
 import { descaled } from "./rules-elementwise.js";
 import { f32, plain, promote, rescale, scaled, sdiv, smul, spow2, toF32, toPlain, type SVal } from "./scaled.js";
 
@@ -21,29 +22,31 @@ function norm(d: Operand, kind: "max" | "l1" | "l2"): Operand {
 export const scalingRules: PartialScalifyRules<"pow2_round" | "set_scaling" | "rebalance" | "stop_scaling" | "get_data_scale" | "dynamic_rescale"> = {
   pow2_round: descaled,
   // data = d·(s/new), scale = new (the value is unchanged).
-  set_scaling: ({ inputs: [x, s] }) => {
+  set_scaling: rule("data·(s/new) (safe division), scale = new: the value is unchanged (a plain operand becomes scaled)", ({ inputs: [x, s] }) => {
     const v = promote(x!);
     const next = plainScalar(s!);
     return [scaled(rescale(v.data, sdiv(v.scale, next)), next)];
-  },
+  }),
   // data / r, scale · r.
-  rebalance: ({ inputs: [x, r] }) => {
+  rebalance: rule("data / r, scale · r (identity on a plain operand)", ({ inputs: [x, r] }) => {
     if (x!.kind === "plain") return [x!];
     const f = plainScalar(r!);
     return [scaled(rescale(x!.data, sdiv(f32(1), f)), smul(x!.scale, f))];
-  },
-  stop_scaling: ({ params, inputs: [x] }) => [plain(toPlain(x!, params.dtype ?? (x!.kind === "plain" ? x!.x.dtype : x!.data.dtype)))],
-  get_data_scale: ({ inputs: [x] }) => {
+  }),
+  stop_scaling: rule<Params<"stop_scaling">>("plain data·scale computed in f32, rounded once to dtype", ({ params, inputs: [x] }) => [
+    plain(toPlain(x!, params.dtype ?? (x!.kind === "plain" ? x!.x.dtype : x!.data.dtype))),
+  ]),
+  get_data_scale: rule("(data, scale) as plain tensors; (x, 1) for a plain operand", ({ inputs: [x] }) => {
     if (x!.kind === "plain") return [x!, plain(f32(1), 1)];
     return [plain(x!.data), plain(x!.scale, x!.scale instanceof Literal ? x!.scale.value : undefined)];
-  },
+  }),
   // Rebalance by r = max(R_down(norm), eps); a non-finite norm leaves the scale unchanged.
-  dynamic_rescale: ({ params, inputs: [x], strategy }) => {
+  dynamic_rescale: rule<Params<"dynamic_rescale">>("data / r, scale · r with r = max(pow2_down(norm(data)), rescaleEps) in f32 (a non-finite norm keeps the scale)", ({ params, inputs: [x], strategy }) => {
     if (x!.kind === "plain") return [x!];
     const nrm = norm(x!.data, params.norm);
     const r = bind1("max", {}, [spow2(nrm, "down"), f32(strategy.rescaleEps)]);
     const finite = bind1("lt", {}, [bind1("abs", {}, [nrm]), f32(Infinity)]);
     const safe = bind1("select_n", {}, [finite, f32(1), r]);
     return [scaled(rescale(x!.data, sdiv(f32(1), safe)), smul(x!.scale, safe))];
-  },
+  }),
 };

@@ -3,29 +3,20 @@ import { z } from "zod";
 import { avalToString, shapeEquals, type Aval } from "../shape.js";
 import { def, dtypeError, elementwiseShape, noParams, requireFloat, requireNumeric, shapeError, zInt } from "./define.js";
 
-const floatUnary = (doc: string) =>
+/** A unary elementwise primitive whose operand must pass `check` (float-only or numeric). */
+const unary = (doc: string, check: (op: string, x: Aval) => void) =>
   def({
     family: "elementwise-unary",
     params: noParams,
     arity: 1,
     doc,
     abstractEval: (_p, [x], op) => {
-      requireFloat(op, x!);
+      check(op, x!);
       return [x!];
     },
   });
-
-const numericUnary = (doc: string) =>
-  def({
-    family: "elementwise-unary",
-    params: noParams,
-    arity: 1,
-    doc,
-    abstractEval: (_p, [x], op) => {
-      requireNumeric(op, x!);
-      return [x!];
-    },
-  });
+const floatUnary = (doc: string) => unary(doc, (op, x) => requireFloat(op, x));
+const numericUnary = (doc: string) => unary(doc, requireNumeric);
 
 const binary = (doc: string, floatOnly = false) =>
   def({

@@ -20,6 +20,12 @@ function convert(x: Tensor, out: Aval, saturate: boolean, stats: CastStats | und
     stats.saturated += s.saturated;
     stats.flushedToZero += s.flushedToZero;
     stats.nonFinite += s.nonFinite;
+    if (stats.byDtype) {
+      const d = (stats.byDtype[out.dtype] ??= { saturated: 0, flushedToZero: 0, nonFinite: 0 });
+      d.saturated += s.saturated;
+      d.flushedToZero += s.flushedToZero;
+      d.nonFinite += s.nonFinite;
+    }
     return fromStorage(storage, out);
   }
   // encode copies, so the output never aliases an f32/i32 operand's storage.

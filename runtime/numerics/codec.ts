@@ -188,6 +188,11 @@ export interface CastStats {
   saturated: number;
   flushedToZero: number;
   nonFinite: number;
+  /**
+   * Optional breakdown by target dtype: when the caller provides this object, casts add their
+   * counts here too (e.g. to report the fp8 casts of a training step apart from its f16 ones).
+   */
+  byDtype?: Partial<Record<DType, { saturated: number; flushedToZero: number; nonFinite: number }>>;
 }
 
 export function encodeWithStats<D extends DType>(
