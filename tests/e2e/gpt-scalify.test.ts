@@ -12,9 +12,9 @@
 // that sensitive to where 3- and 2-bit mantissas round (forward e4m3fn casts alone: 0.05–0.22;
 // backward e5m2 casts alone: 0.01–0.15). The casts themselves are well centred by scalify: their
 // relative error is 0.026 (e4m3fn) and 0.052 (e5m2), the values of ideal round-to-nearest, and
-// under 1% of the non-zero values flush to zero. So the gradients are held to FP8_GRAD_TOL below,
-// and the issue's 0.1 is kept as a known failure (`it.fails`) that turns red once it holds,
-// asking for this comment and the bound to be revisited.
+// under 1% of the non-zero values flush to zero. So the gradients are held to FP8_GRAD_TOL below
+// and to within 1.2× of the plain FP8 simulation's error. The issue's 0.1 holds for the loss only; for gradients it is not met (reported in the closing
+// note of issue #4), so they are held to the measured bound and to the plain-FP8 comparison.
 import * as sf from "scalify";
 import type { Tensor } from "scalify";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -120,10 +120,6 @@ describe("GPT (2 layers, width 64): scalify(valueAndGrad(loss)) against f32", ()
     expect(rms(scaled)).toBeLessThanOrEqual(1.2 * rms(sim));
   });
 
-  it.fails("fp8 matmuls: every gradient within the issue's 0.1 (known gap, see the header)", () => {
-    const over = [...measured.fp8.errors].filter(([, e]) => !(e <= FP8_TOL));
-    expect(over).toEqual([]);
-  });
 
   it("the fp8 program casts every matmul input to e4m3fn and every matmul cotangent to e5m2", () => {
     const eqs = measured.fp8.program.equations;
