@@ -1,0 +1,140 @@
+// The native backend: runs a Program with the C++ addon. A program is lowered and compiled once
+// (cached per Program object); each run validates the arguments, executes the plan and wraps
+// the results as Tensors. Results agree with the reference interpreter as DESIGN.md "Where the
+// backends must agree" requires (tests/runtime/native).
+import { DTYPES, type StorageMap } from "../../ir/dtype.js";
+import { ScalifyError, ValidationError } from "../../ir/errors.js";
+import { primitiveDef, type Params, type Primitive } from "../../ir/primitives/catalogue.js";
+import type { Program } from "../../ir/program.js";
+import { avalEquals, avalToString } from "../../ir/shape.js";
+import type { CastStats } from "../numerics/codec.js";
+import { encode } from "../numerics/codec.js";
+import { Tensor } from "../tensor.js";
+import { nativeAddon, type NativePlan, type NativeTensor } from "./loader.js";
+import { lower, type LoweredProgram, type LowerOptions, type OutputSource } from "./lower.js";
+
+export interface NativeRunOptions {
+  /** Adds what casts to low-precision floats lost (saturated, flushed to zero, non-finite). */
+  castStats?: CastStats;
+  /** Lowering choices (tests and diagnostics); a run with them compiles afresh, uncached. */
+  lowering?: LowerOptions;
+}
+
+interface Compiled {
+  lowered: LoweredProgram;
+  plan: NativePlan;
+}
+
+const cache = new WeakMap<Program, Compiled>();
+
+/** Lowers and compiles `program` (cached per program object). */
+export function compileNative(program: Program, opts?: LowerOptions): Compiled {
+  const hit = opts ? undefined : cache.get(program);
+  if (hit) return hit;
+  const addon = nativeAddon();
+  const lowered = lower(program, opts);
+  let plan: NativePlan;
+  try {
+    plan = new addon.Plan(lowered.plan);
+  } catch (e) {
+    throw new ScalifyError(`internal error: the native backend rejected the plan of program ${program.name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const compiled = { lowered, plan };
+  if (!opts) cache.set(program, compiled);
+  return compiled;
+}
+
+/** The same argument checks and messages as the reference interpreter. */
+function validateArgs(program: Program, args: readonly unknown[]): Tensor[] {
+  if (args.length !== program.inputs.length)
+    throw new ValidationError(`program ${program.name} takes ${program.inputs.length} arguments, got ${args.length}`, "args");
+  return args.map((a, i) => {
+    const want = program.inputs[i]!.aval;
+    const name = program.inputNames[i] ? ` (${program.inputNames[i]})` : "";
+    if (!(a instanceof Tensor) || !a.isConcrete) throw new ValidationError(`argument${name} must be a concrete Tensor of ${avalToString(want)}`, `args[${i}]`);
+    if (!avalEquals(a.aval, want)) throw new ValidationError(`argument${name} must be ${avalToString(want)}, got ${avalToString(a.aval)}`, `args[${i}]`);
+    return a;
+  });
+}
+
+/**
+ * The addon's cast counters: [saturated, flushedToZero, nonFinite], then per dtype d (in DTYPES
+ * order) at 3 + 4d: [touched, saturated, flushedToZero, nonFinite] (src/addon.cpp).
+ */
+const STATS_LENGTH = 3 + 4 * DTYPES.length;
+
+function newCounts(stats: CastStats | undefined): Float64Array | undefined {
+  return stats ? new Float64Array(STATS_LENGTH) : undefined;
+}
+
+function addStats(into: CastStats | undefined, counts: Float64Array | undefined): void {
+  if (!into || !counts) return;
+  into.saturated += counts[0]!;
+  into.flushedToZero += counts[1]!;
+  into.nonFinite += counts[2]!;
+  if (!into.byDtype) return;
+  DTYPES.forEach((d, i) => {
+    const b = 3 + 4 * i;
+    if (!counts[b]) return;
+    const e = (into.byDtype![d] ??= { saturated: 0, flushedToZero: 0, nonFinite: 0 });
+    e.saturated += counts[b + 1]!;
+    e.flushedToZero += counts[b + 2]!;
+    e.nonFinite += counts[b + 3]!;
+  });
+}
+
+function outputTensor(src: OutputSource, k: number, planOuts: unknown[], args: Tensor[], program: Program, done: Tensor[]): Tensor {
+  const aval = program.outputs[k]!.aval;
+  switch (src.kind) {
+    case "plan":
+      return new Tensor(aval.dtype, aval.shape, planOuts[src.index] as StorageMap[typeof aval.dtype]);
+    case "input":
+      return args[src.index]!;
+    case "constant":
+      return new Tensor(src.dtype, src.shape, src.storage as StorageMap[typeof src.dtype]);
+    case "literal":
+      return new Tensor(src.literal.dtype, [], encode([src.literal.value], src.literal.dtype) as StorageMap[typeof src.literal.dtype]);
+    case "repeat":
+      return done[src.of]!;
+  }
+}
+
+/** Runs `program` on the native backend and returns its flat outputs (as `interpret` does). */
+export function runNative(program: Program, args: readonly Tensor[], opts: NativeRunOptions = {}): Tensor[] {
+  const tensors = validateArgs(program, args);
+  const { lowered, plan } = compileNative(program, opts.lowering);
+  const counts = newCounts(opts.castStats);
+  const outs = plan.execute(
+    tensors.map((t) => t.storage),
+    counts,
+  );
+  addStats(opts.castStats, counts);
+  const done: Tensor[] = [];
+  lowered.outputs.forEach((src, k) => done.push(outputTensor(src, k, outs, tensors, program, done)));
+  return done;
+}
+
+/**
+ * One primitive on the native kernels (eager use and tests): the catalogue's shape rule checks
+ * the operands first (ShapeError / DTypeError naming `prim`), then the addon's kernel runs.
+ */
+export function evalPrimitiveNative<P extends Primitive>(prim: P, params: Params<P>, inputs: Tensor[], opts: NativeRunOptions = {}): Tensor[] {
+  const def = primitiveDef(prim);
+  const arity = def.arity;
+  if (typeof arity === "number" ? inputs.length !== arity : inputs.length < arity.min)
+    throw new ValidationError(`${prim} takes ${typeof arity === "number" ? arity : `at least ${arity.min}`} operands, got ${inputs.length}`, "inputs");
+  const outAvals = def.abstractEval(params, inputs.map((t) => t.aval), prim);
+  if (prim === "custom_vjp") return runNative((params as Params<"custom_vjp">).call, inputs, opts);
+  const counts = newCounts(opts.castStats);
+  const raw: NativeTensor[] = nativeAddon().runPrimitive(
+    prim,
+    params,
+    inputs.map((t) => ({ dtype: t.dtype, shape: [...t.shape], data: t.storage })),
+    counts,
+  );
+  addStats(opts.castStats, counts);
+  const outs = raw.map((r) => new Tensor(r.dtype as Tensor["dtype"], r.shape, r.data as StorageMap[Tensor["dtype"]]));
+  if (outs.length !== outAvals.length || outs.some((t, i) => !avalEquals(t.aval, outAvals[i]!)))
+    throw new ScalifyError(`internal error: native kernel ${prim} returned (${outs.map((t) => avalToString(t.aval)).join(", ")}), expected (${outAvals.map(avalToString).join(", ")})`);
+  return outs;
+}

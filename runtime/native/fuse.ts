@@ -1,0 +1,115 @@
+// Fusion of elementwise chains: consecutive-in-dataflow elementwise equations with one output
+// shape become one fused instruction, evaluated block by block in registers (src/fused.cpp), so
+// intermediates never reach memory. A group runs where its last member stands; it may grow only
+// while nothing outside it has read one of its values ("sealed" otherwise), which keeps the
+// schedule valid: every input of a group is defined before the group runs and every reader of
+// its results comes after. Each member still rounds its result to its own dtype, so fusion
+// changes no value (DESIGN.md "Where the backends must agree").
+import type { Primitive } from "../../ir/primitives/catalogue.js";
+import { isVar, type Atom, type Var } from "../../ir/program.js";
+import { shapeEquals, type Shape } from "../../ir/shape.js";
+import type { Node } from "./graph.js";
+
+/**
+ * How each primitive lowers: into a fused elementwise program, as its own kernel, or rewritten
+ * away by graph.ts (custom_vjp is inlined; the scaling primitives that leave a plain tensor's
+ * value unchanged become the value itself).
+ */
+type Lowering = "elementwise" | "kernel" | "rewrite";
+const LOWERING: { [P in Primitive]: Lowering } = {
+  neg: "elementwise", abs: "elementwise", sign: "elementwise", exp: "elementwise", log: "elementwise", sqrt: "elementwise",
+  rsqrt: "elementwise", tanh: "elementwise", logistic: "elementwise", erf: "elementwise", sin: "elementwise", cos: "elementwise",
+  integer_pow: "elementwise", add: "elementwise", sub: "elementwise", mul: "elementwise", div: "elementwise", max: "elementwise",
+  min: "elementwise", pow: "elementwise", eq: "elementwise", ne: "elementwise", lt: "elementwise", le: "elementwise",
+  gt: "elementwise", ge: "elementwise", and: "elementwise", or: "elementwise", not: "elementwise",
+  shift_right_logical: "elementwise", select_n: "elementwise", convert_element_type: "elementwise",
+  reduce_precision: "elementwise",
+  reshape: "kernel", transpose: "kernel", broadcast_in_dim: "kernel", squeeze: "kernel", expand_dims: "kernel", rev: "kernel",
+  slice: "kernel", pad: "kernel", concatenate: "kernel", stop_gradient: "kernel", dynamic_slice: "kernel",
+  dynamic_update_slice: "kernel", gather: "kernel", scatter_add: "kernel", reduce_sum: "kernel", reduce_max: "kernel",
+  reduce_min: "kernel", reduce_prod: "kernel", argmax: "kernel", argmin: "kernel", cumsum: "kernel", dot_general: "kernel",
+  iota: "kernel", random_bits: "kernel",
+  pow2_round: "elementwise", stop_scaling: "elementwise",
+  custom_vjp: "rewrite", set_scaling: "rewrite", rebalance: "rewrite", dynamic_rescale: "rewrite", get_data_scale: "rewrite",
+};
+
+/**
+ * Fusable: an elementwise primitive, or broadcast_in_dim — of a rank-0 operand (a register fill)
+ * or of a smaller operand, which the fused kernel gathers block by block instead of
+ * materialising the broadcast (bias adds, normalisations).
+ */
+export function isFusable(n: Node): boolean {
+  return LOWERING[n.prim] === "elementwise" || n.prim === "broadcast_in_dim";
+}
+
+/** Whether the lowering has a rule for `prim` (every catalogue primitive does; the table is exhaustive). */
+export function loweringOf(prim: Primitive): Lowering {
+  return LOWERING[prim];
+}
+
+export interface Group {
+  readonly shape: Shape;
+  members: Node[];
+  sealed: boolean;
+  /** Index in the node list of the last member: where the group runs. */
+  last: number;
+}
+
+/** A step of the schedule: one kernel node, or one fused group. */
+export type Step = { kind: "kernel"; node: Node } | { kind: "fused"; group: Group };
+
+/** Groups elementwise nodes (see the file comment) and returns the schedule. */
+export function fuse(nodes: readonly Node[], fusion = true): Step[] {
+  const groupOf = new Map<Var, Group>();
+  const nodeGroup = new Map<Node, Group>();
+  const seal = (a: Atom, except?: Group) => {
+    if (!isVar(a)) return;
+    const g = groupOf.get(a);
+    if (g && g !== except) g.sealed = true;
+  };
+  nodes.forEach((n, i) => {
+    if (!isFusable(n)) {
+      n.inputs.forEach((a) => seal(a));
+      return;
+    }
+    const shape = n.outputs[0]!.shape;
+    let target: Group | undefined;
+    if (fusion) {
+      for (const a of n.inputs) {
+        if (!isVar(a)) continue;
+        const g = groupOf.get(a);
+        if (!g || g.sealed || !shapeEquals(g.shape, shape)) continue;
+        if (!target) target = g;
+        else if (g !== target) {
+          // Merge g into target: both are unsealed, so nothing outside has read either yet.
+          target.members.push(...g.members);
+          target.last = Math.max(target.last, g.last);
+          for (const m of g.members) {
+            nodeGroup.set(m, target);
+            for (const o of m.outputs) groupOf.set(o, target);
+          }
+          g.members = [];
+        }
+      }
+    }
+    target ??= { shape, members: [], sealed: false, last: i };
+    target.members.push(n);
+    target.last = i;
+    nodeGroup.set(n, target);
+    for (const o of n.outputs) groupOf.set(o, target);
+    n.inputs.forEach((a) => seal(a, target));
+  });
+  // The schedule: kernels in place, each group at its last member. Members keep program order.
+  const order = new Map<Node, number>();
+  nodes.forEach((n, i) => order.set(n, i));
+  const steps: Step[] = [];
+  nodes.forEach((n, i) => {
+    const g = nodeGroup.get(n);
+    if (!g) steps.push({ kind: "kernel", node: n });
+    else if (g.last === i && g.members.length > 0) {
+      g.members.sort((a, b) => order.get(a)! - order.get(b)!);
+      steps.push({ kind: "fused", group: g });
+    }
+  });
+  return steps;
+}

@@ -1,0 +1,309 @@
+// Program → native execution plan (runtime/native/plan-json.ts), validated again by the addon.
+// Steps: inline custom_vjp bodies and fold scalar scales into dot_general / reduce_sum
+// (graph.ts); group elementwise chains into fused instructions (fuse.ts); give every value a
+// slot of memory, reusing a slot once every value in it is dead (liveness), letting reshape-like
+// results share their operand's memory and letting a fused chain or dynamic_update_slice write
+// into an operand that dies there. Program outputs that are inputs, constants, literals or
+// repeats are not computed by the plan: `outputs` says where each comes from.
+import { encode } from "../numerics/codec.js";
+import { itemSize, type DType, type Storage } from "../../ir/dtype.js";
+import { isVar, Literal, type Atom, type Program, type Var } from "../../ir/program.js";
+import { shapeEquals, size } from "../../ir/shape.js";
+import { flatten, foldScales, type Node } from "./graph.js";
+import { fuse, type Group, type Step } from "./fuse.js";
+import type { FusedOpJSON, InstrJSON, PlanJSON, SlotJSON, ValueJSON } from "./plan-json.js";
+
+/** Where program output k comes from. */
+export type OutputSource =
+  | { kind: "plan"; index: number }
+  | { kind: "input"; index: number }
+  | { kind: "constant"; dtype: DType; shape: readonly number[]; storage: Storage }
+  | { kind: "literal"; literal: Literal }
+  | { kind: "repeat"; of: number };
+
+export interface LoweringStats {
+  instructions: number;
+  fusedGroups: number;
+  fusedEquations: number;
+  foldedScales: number;
+  internalSlots: number;
+  internalBytes: number;
+  /** Values placed in their operand's memory (reshape-like views and in-place writes). */
+  sharedSlots: number;
+}
+
+export interface LoweredProgram {
+  plan: PlanJSON;
+  outputs: OutputSource[];
+  stats: LoweringStats;
+}
+
+export interface LowerOptions {
+  /** Group elementwise chains (default true; false gives one instruction per equation). */
+  fusion?: boolean;
+  /** Fold scalar scales into dot_general / reduce_sum (default true). */
+  foldScales?: boolean;
+  /** Reuse memory by liveness (default true; false gives every value its own slot). */
+  reuse?: boolean;
+}
+
+const RESHAPE_LIKE = new Set(["reshape", "squeeze", "expand_dims", "stop_gradient"]);
+
+function bytesOf(v: { dtype: DType; shape: readonly number[] }): number {
+  return size(v.shape) * itemSize(v.dtype);
+}
+
+/** The lowered form of one step, before memory is assigned. */
+interface Instr {
+  prim: string;
+  params: Record<string, unknown> | { ops: FusedOpJSON[]; outputs: number[]; shape: number[] };
+  ins: Atom[];
+  outs: Var[];
+  group?: Group;
+}
+
+/** A fused group as a register program; `ins` are its external inputs (literals become ops). */
+function fusedInstr(group: Group, materialise: (v: Var) => boolean): Instr {
+  const produced = new Set<Var>();
+  for (const m of group.members) m.outputs.forEach((o) => produced.add(o));
+  const ins: Var[] = [];
+  const seen = new Set<Var>();
+  for (const m of group.members)
+    for (const a of m.inputs)
+      if (isVar(a) && !produced.has(a) && !seen.has(a)) {
+        seen.add(a);
+        ins.push(a);
+      }
+  const reg = new Map<Var, number>();
+  ins.forEach((v, i) => reg.set(v, i));
+  const ops: FusedOpJSON[] = [];
+  const literals = new Map<string, number>();
+  const literalReg = (l: Literal): number => {
+    const key = `${l.dtype}|${Object.is(l.value, -0) ? "-0" : String(l.value)}`;
+    let r = literals.get(key);
+    if (r === undefined) {
+      ops.push({ prim: "literal", value: l.value, dtype: l.dtype });
+      r = ins.length + ops.length - 1;
+      literals.set(key, r);
+    }
+    return r;
+  };
+  const outs: Var[] = [];
+  const outRegs: number[] = [];
+  for (const m of group.members) {
+    const args = m.inputs.map((a) => (isVar(a) ? reg.get(a)! : literalReg(a)));
+    ops.push({ prim: m.prim, params: m.params, args });
+    const r = ins.length + ops.length - 1;
+    const o = m.outputs[0]!;
+    reg.set(o, r);
+    if (materialise(o)) {
+      outs.push(o);
+      outRegs.push(r);
+    }
+  }
+  return { prim: "fused", params: { ops, outputs: outRegs, shape: [...group.shape] }, ins, outs, group };
+}
+
+export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram {
+  const flat = flatten(program);
+  const { nodes, folded } = opts.foldScales === false ? { nodes: flat.nodes, folded: 0 } : foldScales(flat);
+  const steps: Step[] = fuse(nodes, opts.fusion !== false);
+
+  // Program outputs: which the plan computes.
+  const inputIndex = new Map<Var, number>();
+  flat.inputs.forEach((v, i) => inputIndex.set(v, i));
+  const constantOf = new Map<Var, (typeof flat.constants)[number]>();
+  for (const c of flat.constants) constantOf.set(c.variable, c);
+  const planOutput = new Map<Var, number>();
+  const outputs: OutputSource[] = flat.outputs.map((a, k) => {
+    if (!isVar(a)) return { kind: "literal", literal: a };
+    const first = flat.outputs.indexOf(a);
+    if (first !== k) return { kind: "repeat", of: first };
+    const i = inputIndex.get(a);
+    if (i !== undefined) return { kind: "input", index: i };
+    const c = constantOf.get(a);
+    if (c) return { kind: "constant", dtype: c.value.dtype, shape: c.value.shape, storage: c.value.storage };
+    const index = planOutput.size;
+    planOutput.set(a, index);
+    return { kind: "plan", index };
+  });
+
+  // Steps → instructions. A fused member's result is stored when anything outside the group
+  // (a later step or the program's outputs) reads it.
+  const readers = new Map<Var, Set<Node>>();
+  for (const n of nodes) for (const a of n.inputs) if (isVar(a)) (readers.get(a) ?? readers.set(a, new Set()).get(a)!).add(n);
+  const outputVars = new Set(flat.outputs.filter(isVar));
+  const instrs: Instr[] = steps.map((s) => {
+    if (s.kind === "kernel") return { prim: s.node.prim, params: s.node.params, ins: s.node.inputs, outs: s.node.outputs };
+    const members = new Set(s.group.members);
+    return fusedInstr(s.group, (v) => outputVars.has(v) || [...(readers.get(v) ?? [])].some((r) => !members.has(r)));
+  });
+
+  // Values and memory.
+  const values: ValueJSON[] = [];
+  const slots: SlotJSON[] = [];
+  const slotEnd: number[] = []; // last instruction reading any value in the slot (Infinity: never freed)
+  const valueId = new Map<Var, number>();
+  const newValue = (v: { dtype: DType; shape: readonly number[] }, slot: number): number => {
+    values.push({ dtype: v.dtype, shape: [...v.shape], slot });
+    return values.length - 1;
+  };
+  const last = new Map<Var, number>();
+  instrs.forEach((ins, i) => {
+    for (const a of ins.ins) if (isVar(a)) last.set(a, i);
+    for (const o of ins.outs) if (!last.has(o)) last.set(o, i);
+  });
+  for (const v of planOutput.keys()) last.set(v, Infinity);
+
+  const inputs = flat.inputs.map((v, i) => {
+    slots.push({ kind: "input", index: i });
+    slotEnd.push(Infinity);
+    const id = newValue(v.aval, slots.length - 1);
+    valueId.set(v, id);
+    return id;
+  });
+  const constants: number[] = [];
+  for (const c of flat.constants) {
+    slots.push({ kind: "constant", data: c.value.storage, dtype: c.value.dtype });
+    slotEnd.push(Infinity);
+    const id = newValue(c.variable.aval, slots.length - 1);
+    valueId.set(c.variable, id);
+    constants.push(id);
+  }
+  const literalIds = new Map<string, number>();
+  const atomId = (a: Atom): number => {
+    if (!(a instanceof Literal)) {
+      const id = valueId.get(a);
+      if (id === undefined) throw new Error(`internal error: native lowering reads a value of type ${a.dtype}[${a.shape}] before it is defined`);
+      return id;
+    }
+    const key = `${a.dtype}|${Object.is(a.value, -0) ? "-0" : String(a.value)}`;
+    let id = literalIds.get(key);
+    if (id === undefined) {
+      slots.push({ kind: "constant", data: encode([a.value], a.dtype), dtype: a.dtype });
+      slotEnd.push(Infinity);
+      id = newValue(a.aval, slots.length - 1);
+      constants.push(id);
+      literalIds.set(key, id);
+    }
+    return id;
+  };
+
+  const capacity: number[] = []; // internal slots only (index → bytes)
+  const free: number[] = [];
+  let shared = 0;
+  const reuse = opts.reuse !== false;
+  const allocate = (bytes: number): number => {
+    if (reuse && free.length > 0) {
+      // Best fit: the smallest free slot that is large enough, else grow the largest.
+      let best = -1;
+      for (let j = 0; j < free.length; j++) {
+        const c = capacity[free[j]!]!;
+        if (c >= bytes && (best < 0 || c < capacity[free[best]!]!)) best = j;
+      }
+      if (best < 0) for (let j = 0; j < free.length; j++) if (best < 0 || capacity[free[j]!]! > capacity[free[best]!]!) best = j;
+      const s = free.splice(best, 1)[0]!;
+      capacity[s] = Math.max(capacity[s]!, bytes);
+      return s;
+    }
+    slots.push({ kind: "internal", bytes: 0 });
+    slotEnd.push(-1);
+    capacity[slots.length - 1] = bytes;
+    return slots.length - 1;
+  };
+
+  const planInstrs: InstrJSON[] = instrs.map((ins, i) => {
+    const inIds = ins.ins.map(atomId);
+    const taken = new Set<number>();
+    const outIds = ins.outs.map((o, j) => {
+      let slot: number;
+      const end = last.get(o) ?? i;
+      const out = planOutput.get(o);
+      if (out !== undefined) {
+        slots.push({ kind: "output", index: out });
+        slotEnd.push(Infinity);
+        slot = slots.length - 1;
+      } else {
+        const viewOf = RESHAPE_LIKE.has(ins.prim) && j === 0 ? values[inIds[0]!]!.slot : undefined;
+        const inPlace = reuse ? inPlaceSlot(ins, o, inIds, i, taken) : undefined;
+        if (viewOf !== undefined) {
+          slot = viewOf;
+          shared++;
+        } else if (inPlace !== undefined) {
+          slot = inPlace;
+          shared++;
+        } else {
+          slot = allocate(bytesOf(o));
+        }
+        slotEnd[slot] = Math.max(slotEnd[slot]!, end);
+      }
+      taken.add(slot);
+      const id = newValue(o.aval, slot);
+      valueId.set(o, id);
+      return id;
+    });
+    // Slots whose every value is now dead become free (after this instruction's outputs are placed).
+    if (reuse) {
+      for (const id of [...inIds, ...outIds]) {
+        const s = values[id]!.slot;
+        if (slots[s]!.kind === "internal" && slotEnd[s]! <= i && !free.includes(s)) {
+          free.push(s);
+          slotEnd[s] = -1;
+        }
+      }
+    }
+    const params = ins.prim === "fused" ? ins.params : ins.params;
+    return { prim: ins.prim, params: params as InstrJSON["params"], ins: inIds, outs: outIds };
+  });
+
+  /** An input slot that output `o` may overwrite: it dies here, is internal and has o's size. */
+  function inPlaceSlot(ins: Instr, o: Var, inIds: number[], i: number, taken: Set<number>): number | undefined {
+    const candidates: number[] = [];
+    if (ins.prim === "fused") {
+      ins.ins.forEach((a, k) => {
+        if (isVar(a) && a.shape.length > 0 && shapeEquals(a.shape, o.shape) && itemSize(a.dtype) === itemSize(o.dtype)) candidates.push(inIds[k]!);
+      });
+      if (o.shape.length === 0) return undefined;
+    } else if (ins.prim === "dynamic_update_slice") {
+      candidates.push(inIds[0]!);
+    } else {
+      return undefined;
+    }
+    for (const id of candidates) {
+      const s = values[id]!.slot;
+      // Every operand in that memory must be one the kernel may overwrite (a reshape view of a
+      // candidate can share its slot).
+      const sharers = inIds.filter((k) => values[k]!.slot === s);
+      if (sharers.some((k) => !candidates.includes(k))) continue;
+      if (slots[s]!.kind === "internal" && slotEnd[s] === i && !taken.has(s) && capacity[s]! >= bytesOf(o)) return s;
+    }
+    return undefined;
+  }
+
+  slots.forEach((s, i) => {
+    if (s.kind === "internal") s.bytes = capacity[i]!;
+  });
+  const plan: PlanJSON = {
+    values,
+    slots,
+    inputs,
+    constants,
+    outputs: [...planOutput.keys()].map((v) => valueId.get(v)!),
+    instrs: planInstrs,
+  };
+  const internal = slots.filter((s): s is Extract<SlotJSON, { kind: "internal" }> => s.kind === "internal");
+  const fusedSteps = steps.filter((s): s is Extract<Step, { kind: "fused" }> => s.kind === "fused");
+  return {
+    plan,
+    outputs,
+    stats: {
+      instructions: planInstrs.length,
+      fusedGroups: fusedSteps.filter((s) => s.group.members.length > 1).length,
+      fusedEquations: fusedSteps.reduce((n, s) => n + (s.group.members.length > 1 ? s.group.members.length : 0), 0),
+      foldedScales: folded,
+      internalSlots: internal.length,
+      internalBytes: internal.reduce((n, s) => n + s.bytes, 0),
+      sharedSlots: shared,
+    },
+  };
+}

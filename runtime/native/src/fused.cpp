@@ -1,0 +1,351 @@
+// Elementwise kernels: every elementwise, comparison, select and cast primitive runs as a fused
+// program, alone or as a chain that the lowering (runtime/native/lower.ts) grouped. A program is
+//
+//   { ops: [{prim, params, args: [reg…]} | {prim: "literal", value, dtype}], outputs: [reg…], shape }
+//
+// Registers 0 … nIn−1 are the kernel's inputs, register nIn + j is op j's result. Every input and
+// output has the group shape S or is rank 0 (broadcast). The program is evaluated per block of
+// BLOCK elements in registers: low-precision inputs are decoded on the fly, each op runs over the
+// block and its result is rounded to that op's dtype (DESIGN.md "Native code … a fused kernel
+// rounds every equation's output to that equation's dtype"), outputs are encoded at the block's
+// end. Ops whose operands are all rank 0 run once, before the blocks.
+//
+// Semantics mirror runtime/kernels/{scalar-ops,elementwise,compare-select,cast}.ts: f32 + − × ÷
+// sqrt are IEEE (this file is built with -ffp-contract=off), transcendentals are evaluated in
+// double and rounded once to f32, integers wrap, x/0 = 0 and INT_MIN/−1 = INT_MIN. This file holds
+// the kernel (register allocation, blocks, threads); fused_rules.cpp checks each op against the
+// catalogue's rules, fused_exec.cpp holds the per-op loops.
+#include <algorithm>
+#include <cstring>
+
+#include "fused.h"
+#include "thread_pool.h"
+
+namespace scalify {
+
+using namespace fused;
+
+namespace {
+
+class FusedKernel : public Kernel {
+ public:
+  FusedKernel(Builder&& b, int n_in, std::vector<int> outputs, Shape shape)
+      : regs_(std::move(b.regs)), ops_(std::move(b.ops)), n_in_(n_in), outputs_(std::move(outputs)), shape_(std::move(shape)), n_(1) {
+    for (int64_t d : shape_) n_ *= d;
+    plan_registers();
+  }
+
+  bool may_alias(int out, int in) const override {
+    // Each block reads all inputs before any output is stored, so an output may reuse a
+    // full-size input's memory when the element sizes agree.
+    return !regs_[static_cast<size_t>(in)].scalar && !regs_[static_cast<size_t>(in)].view && !regs_[static_cast<size_t>(outputs_[static_cast<size_t>(out)])].scalar &&
+           item_size(regs_[static_cast<size_t>(in)].dtype) == item_size(regs_[static_cast<size_t>(outputs_[static_cast<size_t>(out)])].dtype);
+  }
+
+  void run(const Buf* ins, const Buf* outs, RunCtx& ctx) const override {
+    const DecodeTables& T = decode_tables();
+    if (ctx.stats)
+      for (const VOp& op : ops_)
+        if (op.count) ctx.stats->touched[static_cast<int>(op.dtype)] = true;
+    // Scalar registers: inputs' element 0 and every all-scalar op, once per run.
+    std::vector<uint32_t> sval(regs_.size(), 0);
+    LocalStats scalar_stats;
+    LocalStats* sst = ctx.stats ? &scalar_stats : nullptr;
+    {
+      std::vector<void*> R(regs_.size(), nullptr);
+      for (int i = 0; i < n_in_; i++) {
+        if (!regs_[static_cast<size_t>(i)].scalar) continue;
+        load_block(ins[i].aval->dtype, ins[i].data, 0, 1, &sval[static_cast<size_t>(i)], T);
+        R[static_cast<size_t>(i)] = &sval[static_cast<size_t>(i)];
+      }
+      for (size_t j = 0; j < ops_.size(); j++) {
+        const size_t r = static_cast<size_t>(n_in_) + j;
+        if (!regs_[r].scalar) continue;
+        R[r] = &sval[r];
+        exec_op(ops_[j], R.data(), &sval[r], 1, sst, T);
+      }
+    }
+    if (ctx.stats) add_stats(ctx.stats, scalar_stats);
+    // Outputs that are scalar registers (only when the whole group is rank 0).
+    for (size_t k = 0; k < outputs_.size(); k++) {
+      const size_t r = static_cast<size_t>(outputs_[k]);
+      if (regs_[r].scalar) {
+        for (int64_t i = 0; i < outs[k].n; i++) store_block(outs[k].aval->dtype, &sval[r], 1, outs[k].data, i);
+      }
+    }
+    if (!any_vector_) return;
+    const int64_t n_blocks = (n_ + BLOCK - 1) / BLOCK;
+    const int64_t grain = std::max<int64_t>(1, 65536 / (BLOCK * cost_));
+    ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
+      std::vector<float> temps(static_cast<size_t>(n_slots_) * BLOCK + 16);
+      float* base = temps.data();
+      std::vector<void*> R(regs_.size(), nullptr);
+      // Scalars are broadcast into their pinned slots once per task.
+      for (size_t r = 0; r < regs_.size(); r++) {
+        if (!regs_[r].scalar || slot_[r] < 0) continue;
+        uint32_t* p = reinterpret_cast<uint32_t*>(base + static_cast<size_t>(slot_[r]) * BLOCK);
+        std::fill(p, p + BLOCK, sval[r]);
+        R[r] = p;
+      }
+      LocalStats st;
+      LocalStats* stp = ctx.stats ? &st : nullptr;
+      for (int64_t blk = b0; blk < b1; blk++) {
+        const int64_t start = blk * BLOCK;
+        const int L = static_cast<int>(std::min<int64_t>(BLOCK, n_ - start));
+        for (int i = 0; i < n_in_; i++) {
+          const size_t r = static_cast<size_t>(i);
+          if (regs_[r].scalar || slot_[r] == kUnused) continue;
+          const DType d = ins[i].aval->dtype;
+          if (slot_[r] == kDirect) {
+            R[r] = static_cast<uint32_t*>(ins[i].data) + start;  // f32 / i32: read in place
+          } else {
+            R[r] = base + static_cast<size_t>(slot_[r]) * BLOCK;
+            load_block(d, ins[i].data, start, L, R[r], T);
+          }
+        }
+        for (size_t j = 0; j < ops_.size(); j++) {
+          const size_t r = static_cast<size_t>(n_in_) + j;
+          if (regs_[r].scalar || slot_[r] == kUnused) continue;
+          R[r] = base + static_cast<size_t>(slot_[r]) * BLOCK;
+          if (ops_[j].code == BCAST_VIEW) gather_view(ops_[j], ins[ops_[j].view_input], start, L, static_cast<uint32_t*>(R[r]), T);
+          else exec_op(ops_[j], R.data(), R[r], L, stp, T);
+        }
+        for (size_t k = 0; k < outputs_.size(); k++) {
+          const size_t r = static_cast<size_t>(outputs_[k]);
+          if (regs_[r].scalar) continue;
+          store_block(outs[k].aval->dtype, R[r], L, outs[k].data, start);
+        }
+      }
+      if (ctx.stats) add_stats(ctx.stats, st);
+    });
+  }
+
+ private:
+  static constexpr int kUnused = -1;
+  static constexpr int kDirect = -2;
+
+  /**
+   * The lanes of a broadcast view for group elements [start, start + L): operand element
+   * Σ idx_d · view_strides_d for the multi-index idx of each element, decoded. Runs along the
+   * last dim are contiguous (stride 1), constant (stride 0) or strided.
+   */
+  void gather_view(const VOp& op, const Buf& x, int64_t start, int L, uint32_t* dst, const DecodeTables& T) const {
+    const size_t rank = shape_.size();
+    const Shape& vs = op.view_strides;
+    int64_t idx[64];
+    int64_t off = 0;
+    int64_t rest = start;
+    for (size_t d = rank; d-- > 0;) {
+      idx[d] = rest % shape_[d];
+      rest /= shape_[d];
+      off += idx[d] * vs[d];
+    }
+    const DType dt = x.aval->dtype;
+    const size_t last = rank - 1;
+    const int64_t n_last = shape_[last], s = vs[last];
+    int pos = 0;
+    while (pos < L) {
+      const int run = static_cast<int>(std::min<int64_t>(L - pos, n_last - idx[last]));
+      if (s == 1) {
+        load_block(dt, x.data, off, run, dst + pos, T);
+      } else if (s == 0) {
+        uint32_t v;
+        load_block(dt, x.data, off, 1, &v, T);
+        std::fill(dst + pos, dst + pos + run, v);
+      } else {
+        for (int j = 0; j < run; j++) load_block(dt, x.data, off + j * s, 1, dst + pos + j, T);
+      }
+      pos += run;
+      idx[last] += run;
+      off += run * s;
+      if (idx[last] == n_last) {
+        off -= n_last * s;
+        idx[last] = 0;
+        for (size_t d = last; d-- > 0;) {
+          off += vs[d];
+          if (++idx[d] < shape_[d]) break;
+          off -= shape_[d] * vs[d];
+          idx[d] = 0;
+        }
+      }
+    }
+  }
+
+  static void add_stats(CastCounts* c, const LocalStats& s) {
+    for (int d = 0; d < kNumDTypes; d++) {
+      if (s.saturated[d]) c->saturated[d] += s.saturated[d];
+      if (s.flushed[d]) c->flushed_to_zero[d] += s.flushed[d];
+      if (s.non_finite[d]) c->non_finite[d] += s.non_finite[d];
+    }
+  }
+
+  /** Assigns block-sized temp slots to registers, reusing a slot after its register's last use. */
+  void plan_registers() {
+    const size_t nr = regs_.size();
+    std::vector<int64_t> last(nr, -1);
+    // Every op runs, even one whose result nobody reads: the reference interpreter evaluates dead
+    // equations too, and a dead cast still counts in the cast statistics.
+    std::vector<bool> needed(nr, true);
+    const int64_t end = static_cast<int64_t>(ops_.size());
+    for (int o : outputs_) last[static_cast<size_t>(o)] = end;
+    for (size_t j = 0; j < ops_.size(); j++)
+      for (int a : ops_[j].args) last[static_cast<size_t>(a)] = std::max<int64_t>(last[static_cast<size_t>(a)], static_cast<int64_t>(j));
+    slot_.assign(nr, kUnused);
+    cost_ = 1;
+    any_vector_ = false;
+    for (int o : outputs_) any_vector_ = any_vector_ || !regs_[static_cast<size_t>(o)].scalar;
+    int next = 0;
+    std::vector<int> free_slots;
+    // Scalars: pinned slots.
+    for (size_t r = 0; r < nr; r++)
+      if (needed[r] && regs_[r].scalar) slot_[r] = next++;
+    std::vector<std::pair<int64_t, int>> live;  // (last use, slot)
+    auto take = [&]() {
+      if (!free_slots.empty()) {
+        int s = free_slots.back();
+        free_slots.pop_back();
+        return s;
+      }
+      return next++;
+    };
+    auto release_until = [&](int64_t j) {
+      for (size_t i = 0; i < live.size();) {
+        if (live[i].first <= j) {
+          free_slots.push_back(live[i].second);
+          live[i] = live.back();
+          live.pop_back();
+        } else {
+          i++;
+        }
+      }
+    };
+    for (int i = 0; i < n_in_; i++) {
+      const size_t r = static_cast<size_t>(i);
+      if (!needed[r] || regs_[r].scalar || regs_[r].view || last[r] < 0) continue;
+      if (regs_[r].dtype == DType::F32 || regs_[r].dtype == DType::I32) {
+        slot_[r] = kDirect;
+      } else {
+        slot_[r] = take();
+        live.emplace_back(last[r], slot_[r]);
+      }
+    }
+    for (size_t j = 0; j < ops_.size(); j++) {
+      const size_t r = static_cast<size_t>(n_in_) + j;
+      if (!needed[r] || regs_[r].scalar) continue;
+      cost_ += op_cost(ops_[j].code);
+      release_until(static_cast<int64_t>(j));  // operands last read by this op may be overwritten by it
+      slot_[r] = take();
+      live.emplace_back(last[r], slot_[r]);
+    }
+    n_slots_ = next;
+  }
+
+  std::vector<Reg> regs_;
+  std::vector<VOp> ops_;
+  int n_in_;
+  std::vector<int> outputs_;
+  Shape shape_;
+  int64_t n_;
+  std::vector<int> slot_;
+  int n_slots_ = 0;
+  int cost_ = 1;
+  bool any_vector_ = false;
+};
+
+/** Checks inputs and outputs against one group shape S (every non-scalar value has shape S). */
+Shape group_shape(const std::vector<Aval>& ins, const std::vector<Aval>& outs, const std::string& ctx) {
+  const Shape* s = nullptr;
+  auto visit = [&](const Aval& a) {
+    if (a.rank() == 0) return;
+    if (s == nullptr) s = &a.shape;
+    else if (*s != a.shape) fail(ctx + ": operand shapes differ: " + shape_str(*s) + " vs " + shape_str(a.shape));
+  };
+  for (const auto& a : ins) visit(a);
+  for (const auto& a : outs) visit(a);
+  return s ? *s : Shape{};
+}
+
+
+}  // namespace
+
+bool is_elementwise_prim(const std::string& prim) { return is_fusable_prim(prim); }
+
+KernelPtr make_elementwise(const std::string& prim, const PVal& params, const std::vector<Aval>& ins, std::vector<Aval>* outs) {
+  const std::string ctx = prim;
+  // Shapes: equal, except that rank-0 operands broadcast (select_n: cases equal, predicate scalar or equal).
+  Shape shape = group_shape(ins, {}, ctx);
+  if (prim == "select_n" && ins.size() >= 2) {
+    for (size_t i = 2; i < ins.size(); i++)
+      if (ins[i].shape != ins[1].shape) fail(ctx + ": cases must have one type, got " + aval_str(ins[1]) + " and " + aval_str(ins[i]));
+    shape = ins[1].shape;
+  }
+  Builder B;
+  std::vector<int> args;
+  for (size_t i = 0; i < ins.size(); i++) {
+    B.regs.push_back(Reg{ins[i].dtype, ins[i].rank() == 0});
+    args.push_back(static_cast<int>(i));
+  }
+  const int r = add_op(B, prim, params, args, ctx);
+  const Reg out = B.regs[static_cast<size_t>(r)];
+  outs->clear();
+  outs->push_back(Aval{out.dtype, out.scalar ? Shape{} : shape});
+  return KernelPtr(new FusedKernel(std::move(B), static_cast<int>(ins.size()), {r}, out.scalar ? Shape{} : shape));
+}
+
+KernelPtr make_fused(const PVal& program, const std::vector<Aval>& ins, const std::vector<Aval>& outs) {
+  const std::string ctx = "fused";
+  // The group shape: declared by the program (inputs of other shapes are broadcast views), else
+  // the one shape of every non-rank-0 operand and result.
+  Shape shape;
+  const PVal* declared = program.find("shape");
+  if (declared) {
+    shape = p_ints(*declared, ctx, "shape", 0, kMaxElements);
+    checked_size(shape, ctx.c_str());
+    if (shape.size() > 32) fail(ctx + ": rank too large");
+    for (const auto& a : outs)
+      if (a.rank() > 0 && a.shape != shape) fail(ctx + ": result " + aval_str(a) + " does not have the group shape " + shape_str(shape));
+  } else {
+    shape = group_shape(ins, outs, ctx);
+  }
+  Builder B;
+  B.shape = shape;
+  for (const auto& a : ins) {
+    Reg r{a.dtype, a.rank() == 0};
+    if (a.rank() > 0 && a.shape != shape) {
+      r.view = true;  // read only through broadcast_in_dim (fused_rules.cpp checks)
+      r.shape = a.shape;
+    }
+    B.regs.push_back(r);
+  }
+  const auto& ops = p_arr(program.at("ops", ctx), ctx, "ops");
+  if (ops.size() > 100000) fail(ctx + ": too many ops");
+  static const PVal empty = [] {
+    PVal p;
+    p.kind = PVal::Obj;
+    return p;
+  }();
+  for (size_t j = 0; j < ops.size(); j++) {
+    const std::string octx = ctx + " op " + std::to_string(j);
+    const PVal& o = ops[j];
+    const std::string prim = p_str(o.at("prim", octx), octx, "prim");
+    std::vector<int> args;
+    if (const PVal* a = o.find("args")) {
+      for (int64_t r : p_ints(*a, octx, "args", 0, static_cast<int64_t>(B.regs.size()) - 1)) args.push_back(static_cast<int>(r));
+    }
+    const PVal* params = o.find("params");
+    add_op(B, prim, prim == "literal" ? o : params ? *params : empty, args, octx + " (" + prim + ")");
+  }
+  const auto out_regs = p_ints(program.at("outputs", ctx), ctx, "outputs", 0, static_cast<int64_t>(B.regs.size()) - 1);
+  if (out_regs.size() != outs.size()) fail(ctx + ": program has " + std::to_string(out_regs.size()) + " outputs, the instruction " + std::to_string(outs.size()));
+  std::vector<int> outputs;
+  for (size_t k = 0; k < outs.size(); k++) {
+    const Reg& r = B.regs[static_cast<size_t>(out_regs[k])];
+    if (r.view) fail(ctx + ": output " + std::to_string(k) + " is an operand of another shape");
+    const Aval want{r.dtype, r.scalar ? Shape{} : shape};
+    if (want != outs[k]) fail(ctx + ": output " + std::to_string(k) + " is declared " + aval_str(outs[k]) + ", the program gives " + aval_str(want));
+    outputs.push_back(static_cast<int>(out_regs[k]));
+  }
+  return KernelPtr(new FusedKernel(std::move(B), static_cast<int>(ins.size()), std::move(outputs), shape));
+}
+
+}  // namespace scalify

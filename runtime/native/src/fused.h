@@ -1,0 +1,88 @@
+// Shared pieces of the fused elementwise kernels (fused.cpp, fused_exec.cpp, fused_rules.cpp):
+// the op codes of the register machine, its registers and ops, lane loads/stores and the
+// per-op loops, and the builder that checks the catalogue's elementwise rules.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core.h"
+
+namespace scalify {
+namespace fused {
+
+constexpr int BLOCK = 256;
+
+/** Op codes; the operand dtype is part of the code (F_ float lanes, I_ int lanes, B_ bool lanes). */
+enum Code : int {
+  F_NEG, F_ABS, F_SIGN, F_SQRT, F_RSQRT, F_EXP, F_LOG, F_TANH, F_LOGISTIC, F_ERF, F_SIN, F_COS, F_IPOW,
+  I_NEG, I_ABS, I_SIGN, I_IPOW, I_NOT, B_NOT,
+  F_ADD, F_SUB, F_MUL, F_DIV, F_MAX, F_MIN, F_POW,
+  I_ADD, I_SUB, I_MUL, I_DIV, I_MAX, I_MIN, I_AND, I_OR, I_SHR,
+  F_EQ, F_NE, F_LT, F_LE, F_GT, F_GE,
+  I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE,
+  B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, B_AND, B_OR, CVT_B_I,
+  SELECT_B, SELECT_I,
+  CVT_F_F, CVT_F_I, CVT_F_B, CVT_I_F, CVT_I_B, CVT_B_F, COPY,
+  RED_PREC, POW2_DOWN, POW2_UP, BCAST, BCAST_VIEW,
+  LITERAL,
+};
+
+/**
+ * A register: rank 0 (`scalar`, one value broadcast), the group shape, or — for an input read
+ * only through broadcast_in_dim — a `view` of an operand of another shape, gathered per block.
+ */
+struct Reg {
+  DType dtype = DType::F32;
+  bool scalar = true;
+  bool view = false;
+  Shape shape;  // views only
+};
+
+struct VOp {
+  Code code = LITERAL;
+  DType dtype = DType::F32;      // result dtype
+  DType src = DType::F32;        // operand dtype (casts, reduce_precision)
+  std::vector<int> args;         // registers read
+  int64_t ipow = 0;              // integer_pow exponent
+  bool saturate = false;         // convert_element_type
+  int e = 8, m = 23;             // reduce_precision
+  uint32_t lit = 0;              // literal lanes
+  bool round = false;            // round the result to `dtype` (low-precision floats)
+  bool count = false;            // a cast that counts in the cast statistics
+  int view_input = -1;           // BCAST_VIEW: the input gathered from
+  Shape view_strides;            // BCAST_VIEW: its element stride per group dim (0: broadcast)
+  bool scalar = true;
+};
+
+/** Per-thread cast counters, per target dtype. */
+struct LocalStats {
+  int64_t saturated[kNumDTypes] = {}, flushed[kNumDTypes] = {}, non_finite[kNumDTypes] = {};
+};
+
+/** How expensive an op is per element, to decide when to use threads. */
+int op_cost(Code c);
+/** The f32 image of rounding x to dtype d (non-saturating unless `sat`). */
+float round_to(DType d, float x, bool sat, const DecodeTables& T);
+/** Decodes L elements of dtype d at element offset `off` into 4-byte lanes (floats; ints for i32/bool). */
+void load_block(DType d, const void* src, int64_t off, int L, void* dst, const DecodeTables& T);
+/** Encodes L lanes (exact images of dtype d) into storage at element offset `off`. */
+void store_block(DType d, const void* lanes, int L, void* dst, int64_t off);
+/** Runs one op over L lanes: R[r] points at register r's lanes, dst at the result's. */
+void exec_op(const VOp& op, void* const* R, void* dst, int L, LocalStats* st, const DecodeTables& T);
+
+/** Registers and ops of a program being built; `shape` is the group shape (a broadcast's target). */
+struct Builder {
+  std::vector<Reg> regs;
+  std::vector<VOp> ops;
+  Shape shape;
+};
+
+/** Appends the op of one equation after checking it as the shape rules do; returns its register. */
+int add_op(Builder& B, const std::string& prim, const PVal& params, const std::vector<int>& args, const std::string& ctx);
+
+/** Every primitive the fused kernels evaluate. */
+bool is_fusable_prim(const std::string& prim);
+
+}  // namespace fused
+}  // namespace scalify

@@ -1,0 +1,77 @@
+// A compiled execution plan (built by runtime/native/lower.ts, validated here): values with
+// avals placed in slots (memory reused by liveness), and instructions, each one kernel. The
+// constructor checks everything a kernel relies on — avals against the kernels' shape rules,
+// slot capacities, that no instruction writes memory it reads (unless the kernel allows it),
+// and that every value read is still the one its slot holds — so running a validated plan on
+// validated inputs cannot touch memory out of bounds.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core.h"
+
+namespace scalify {
+
+struct SlotDesc {
+  enum Kind { Internal, Input, Output, Constant } kind = Internal;
+  int64_t bytes = 0;               // Internal: capacity
+  int64_t index = 0;               // Input: argument index; Output: result index
+  std::vector<uint8_t> data;       // Constant: the bytes
+};
+
+struct InstrDesc {
+  std::string prim;                // a primitive name, or "fused"
+  PVal params;                     // the primitive's params, or the fused program
+  std::vector<int64_t> ins, outs;  // value ids
+};
+
+struct PlanDesc {
+  std::vector<Aval> values;
+  std::vector<int64_t> value_slot;
+  std::vector<SlotDesc> slots;
+  std::vector<int64_t> inputs;     // value id of each argument
+  std::vector<int64_t> constants;  // values defined by their constant slot
+  std::vector<int64_t> outputs;    // value id of each result
+  std::vector<InstrDesc> instrs;
+};
+
+class Plan {
+ public:
+  explicit Plan(PlanDesc desc);
+  const Aval& input_aval(size_t k) const { return values_[static_cast<size_t>(inputs_[k])]; }
+  const Aval& output_aval(size_t k) const { return values_[static_cast<size_t>(outputs_[k])]; }
+  size_t num_inputs() const { return inputs_.size(); }
+  size_t num_outputs() const { return outputs_.size(); }
+  size_t num_instructions() const { return instrs_.size(); }
+  /** Bytes of the internal slots (the arena). */
+  int64_t arena_bytes() const;
+
+  /**
+   * Runs the plan. `inputs[k]` / `outputs[k]` hold exactly the bytes of argument / result k.
+   * `timings`, when given, has one entry per instruction and gets each one's nanoseconds added.
+   */
+  void execute(const std::vector<void*>& inputs, const std::vector<void*>& outputs, CastCounts* stats, double* timings = nullptr);
+
+ private:
+  struct Instr {
+    KernelPtr kernel;
+    std::vector<int64_t> ins, outs;
+  };
+  std::vector<Aval> values_;
+  std::vector<int64_t> value_slot_;
+  std::vector<SlotDesc> slots_;
+  std::vector<int64_t> inputs_, outputs_;
+  std::vector<Instr> instrs_;
+  std::vector<std::unique_ptr<uint8_t[]>> arena_;
+};
+
+/** Runs one primitive on validated buffers (the addon's raw kernel entry point). */
+void run_primitive(const std::string& prim, const PVal& params, const std::vector<Aval>& in_avals, const std::vector<void*>& in_data,
+                   std::vector<Aval>* out_avals, const std::function<std::vector<void*>(const std::vector<Aval>&)>& alloc_outputs,
+                   CastCounts* stats);
+
+}  // namespace scalify
