@@ -282,7 +282,7 @@ KernelPtr make_elementwise(const std::string& prim, const PVal& params, const st
   Builder B;
   std::vector<int> args;
   for (size_t i = 0; i < ins.size(); i++) {
-    B.regs.push_back(Reg{ins[i].dtype, ins[i].rank() == 0});
+    B.regs.push_back(Reg{ins[i].dtype, ins[i].rank() == 0, false, {}});
     args.push_back(static_cast<int>(i));
   }
   const int r = add_op(B, prim, params, args, ctx);
@@ -310,7 +310,7 @@ KernelPtr make_fused(const PVal& program, const std::vector<Aval>& ins, const st
   Builder B;
   B.shape = shape;
   for (const auto& a : ins) {
-    Reg r{a.dtype, a.rank() == 0};
+    Reg r{a.dtype, a.rank() == 0, false, {}};
     if (a.rank() > 0 && a.shape != shape) {
       r.view = true;  // read only through broadcast_in_dim (fused_rules.cpp checks)
       r.shape = a.shape;

@@ -222,7 +222,7 @@ int add_op(Builder& B, const std::string& prim, const PVal& params, const std::v
   op.dtype = out;
   op.round = op.round && is_low_precision(out);
   B.ops.push_back(op);
-  B.regs.push_back(Reg{out, op.scalar});
+  B.regs.push_back(Reg{out, op.scalar, false, {}});
   return static_cast<int>(B.regs.size()) - 1;
 }
 
