@@ -29,3 +29,5 @@ export { toDot } from "./ir/dot.js";
 export { readNpy, writeNpy, encodeNpy, decodeNpy, readScaledNpy, writeScaledNpy } from "./runtime/npy.js";
 export * as optim from "./compiler/optim.js";
 export { saveCheckpoint, loadCheckpoint, type Checkpoint, type Manifest as CheckpointManifest } from "./runtime/checkpoint.js";
+export { defaultBackend } from "./compiler/api.js";
+export { nativeAvailable, nativeUnavailableReason } from "./runtime/native/loader.js";

@@ -1,5 +1,6 @@
 // `scalify run <file> --input NAME=FILE…`: run a program on inputs from .npy or .json files and
 // write its outputs as .npy.
+import { defaultBackend } from "../compiler/api.js";
 import { mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
@@ -24,7 +25,7 @@ export function runCommand(): Command {
     .argument("<file>", "the program file (IR text or JSON)")
     .option("--input <NAME=FILE>", "an input by its name in the program, e.g. x=x.npy or params.w1=w1.json (repeatable)", collect, [])
     .option("--out <dir>", "where to write the outputs", ".")
-    .addOption(new Option("--backend <backend>", "the backend").choices(["reference", "native"]).default("reference"))
+    .addOption(new Option("--backend <backend>", "the backend").choices(["reference", "native"]).default(defaultBackend(), "native when the addon is built"))
     .action(async (file: string, opts: RunOptions) => {
       const program = await loadProgram(file);
       const inputs = loadInputs(program, opts.input);
