@@ -3,11 +3,12 @@
 // readability over speed (DESIGN.md "Where the backends must agree").
 import { isDType, type StorageMap } from "../ir/dtype.js";
 import { ScalifyError, ValidationError } from "../ir/errors.js";
-import { primitiveDef, type Params, type Primitive } from "../ir/primitives/catalogue.js";
+import type { Params, Primitive } from "../ir/primitives/catalogue.js";
 import { isVar, type Atom, type Literal, type Program, type Var } from "../ir/program.js";
 import { avalEquals, avalToString, type Aval } from "../ir/shape.js";
 import { KERNELS, type Kernel, type KernelContext } from "./kernels/index.js";
 import { encode, type CastStats } from "./numerics/codec.js";
+import { operandCheckedAvals } from "./operands.js";
 import { Tensor } from "./tensor.js";
 
 export type { CastStats };
@@ -60,11 +61,7 @@ function checkOutputs(prim: Primitive, outs: Tensor[], avals: readonly Aval[]): 
  * catalogue's shape rule, which also validates operands (ShapeError / DTypeError naming `prim`).
  */
 export function evalPrimitive<P extends Primitive>(prim: P, params: Params<P>, inputs: Tensor[], opts: InterpretOptions = {}): Tensor[] {
-  const def = primitiveDef(prim);
-  const arity = def.arity;
-  if (typeof arity === "number" ? inputs.length !== arity : inputs.length < arity.min)
-    throw new ValidationError(`${prim} takes ${typeof arity === "number" ? arity : `at least ${arity.min}`} operands, got ${inputs.length}`, "inputs");
-  const outAvals = def.abstractEval(params, inputs.map((t) => t.aval), prim);
+  const outAvals = operandCheckedAvals(prim, params, inputs);
   const kernel: Kernel<P> = KERNELS[prim];
   return checkOutputs(prim, kernel(params, inputs, outAvals, context(opts)), outAvals);
 }

@@ -4,11 +4,12 @@
 // backends must agree" requires (tests/runtime/native).
 import { DTYPES, type StorageMap } from "../../ir/dtype.js";
 import { ScalifyError, ValidationError } from "../../ir/errors.js";
-import { primitiveDef, type Params, type Primitive } from "../../ir/primitives/catalogue.js";
+import type { Params, Primitive } from "../../ir/primitives/catalogue.js";
 import type { Program } from "../../ir/program.js";
 import { avalEquals, avalToString } from "../../ir/shape.js";
 import type { CastStats } from "../numerics/codec.js";
 import { encode } from "../numerics/codec.js";
+import { operandCheckedAvals } from "../operands.js";
 import { Tensor } from "../tensor.js";
 import { nativeAddon, type NativePlan, type NativeTensor } from "./loader.js";
 import { lower, type LoweredProgram, type LowerOptions, type OutputSource } from "./lower.js";
@@ -119,11 +120,7 @@ export function runNative(program: Program, args: readonly Tensor[], opts: Nativ
  * the operands first (ShapeError / DTypeError naming `prim`), then the addon's kernel runs.
  */
 export function evalPrimitiveNative<P extends Primitive>(prim: P, params: Params<P>, inputs: Tensor[], opts: NativeRunOptions = {}): Tensor[] {
-  const def = primitiveDef(prim);
-  const arity = def.arity;
-  if (typeof arity === "number" ? inputs.length !== arity : inputs.length < arity.min)
-    throw new ValidationError(`${prim} takes ${typeof arity === "number" ? arity : `at least ${arity.min}`} operands, got ${inputs.length}`, "inputs");
-  const outAvals = def.abstractEval(params, inputs.map((t) => t.aval), prim);
+  const outAvals = operandCheckedAvals(prim, params, inputs);
   if (prim === "custom_vjp") return runNative((params as Params<"custom_vjp">).call, inputs, opts);
   const counts = newCounts(opts.castStats);
   const raw: NativeTensor[] = nativeAddon().runPrimitive(

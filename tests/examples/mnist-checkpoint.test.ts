@@ -37,8 +37,9 @@ describe("MNIST checkpoints", () => {
       expect(bits(loaded.optState)).toEqual(bits(first.optState));
       if (mode === "fp8") {
         // Scaled f16 master weights and state: the data is f16 and each has its own scale.
-        expect(loaded.params.w1).toBeInstanceOf(sf.ScaledArray);
-        expect(loaded.params.w1.data.dtype).toBe("f16");
+        const w1 = (loaded.params as { w1: sf.ScaledArray }).w1;
+        expect(w1).toBeInstanceOf(sf.ScaledArray);
+        expect(w1.data.dtype).toBe("f16");
         expect((loaded.optState as { mu: { w1: sf.ScaledArray } }).mu.w1.data.dtype).toBe("f16");
       }
 

@@ -22,26 +22,9 @@ import { trace } from "../../../compiler/trace.js";
 import { interpret } from "../../../runtime/interpreter.js";
 import { array, Tensor } from "../../../runtime/tensor.js";
 
-export type Rng = () => number;
+import { rng, seedOf, type Rng } from "../../support/random.js";
 
-/** mulberry32: a small seeded generator, so every case has fixed inputs. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seed from a case name (FNV-1a). */
-export function seedOf(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
+export { rng, seedOf, type Rng };
 
 const GRID = 2 ** 12;
 const quantise = (v: number) => Math.round(v * GRID) / GRID;

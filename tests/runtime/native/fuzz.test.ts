@@ -73,7 +73,7 @@ function mutateTensor(r: Rng, t: NativeTensor): unknown {
   if (k < 0.8) return { ...t, data: new Int8Array(size(t.shape)) };
   if (k < 0.85) {
     const data = allocStorage(t.dtype as DType, size(t.shape));
-    structuredClone(data.buffer, { transfer: [data.buffer] }); // detaches data's buffer
+    structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] }); // detaches data's buffer
     return { ...t, data };
   }
   return t;
@@ -140,7 +140,7 @@ describe("fuzzing the native addon", () => {
       const bad = corruptPlan(r, plan);
       let compiled: ReturnType<ReturnType<typeof addon>["Plan"]["prototype"]["execute"]> | undefined;
       const res = attempt(() => {
-        const p = new (addon().Plan)(bad);
+        const p = new (addon().Plan)(bad as PlanJSON); // deliberately malformed: the addon must reject it
         compiled = p.execute(
           args.map((a) => a.storage),
           undefined,

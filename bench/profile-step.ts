@@ -1,0 +1,62 @@
+// Where a native training step spends its time: the MNIST step of each mode is compiled to a
+// native plan and run with the addon's per-instruction timers; instructions are grouped by kind
+// (gemm, fused elementwise chain, reduction, …) and the top instructions are listed.
+//
+//   node --import tsx bench/profile-step.ts [modes…]     (default: f32 f16 fp8)
+import * as sf from "../index.js";
+import type { Tensor } from "../index.js";
+import { IMAGE_SIZE, loadMnist } from "../examples/mnist/data.js";
+import { MODES, type Mode } from "../examples/mnist/model.js";
+import { BATCH, initialState, makeOptimizer, makeTrainStep } from "../examples/mnist/train.js";
+import { compileNative } from "../runtime/native/backend.js";
+import type { InstrJSON } from "../runtime/native/plan-json.js";
+
+const REPS = 20;
+
+function label(ins: InstrJSON): string {
+  if (ins.prim !== "fused") return ins.prim;
+  const ops = (ins.params as { ops: { prim: string }[] }).ops.map((o) => o.prim).filter((p) => p !== "literal");
+  return `fused[${ops.length}]`;
+}
+
+function profile(mode: Mode): void {
+  const data = loadMnist().train;
+  const s = initialState(mode, 0, "adam");
+  const step = makeTrainStep(mode, makeOptimizer("adam", mode), { backend: "native" });
+  const xf = sf.fromBits(data.images.slice(0, BATCH * IMAGE_SIZE), "f32", [BATCH, IMAGE_SIZE]);
+  const x = mode === "f32" ? xf : new sf.ScaledArray(sf.ops.astype(xf, "f16"), 1);
+  const y = sf.fromBits(data.labels.slice(0, BATCH), "i32", [BATCH]);
+  const program = step.lower(s.params, s.optState, x, y);
+  const { plan, lowered } = compileNative(program);
+  const flat = sf.tree.leaves([s.params, s.optState, x, y]).flatMap((l: unknown) => (l instanceof sf.ScaledArray ? [l.data, l.scale] : [l as Tensor]));
+  const args = flat.map((t) => t.storage);
+  const instrs = lowered.plan.instrs;
+  const timings = new Float64Array(instrs.length);
+  for (let i = 0; i < 3; i++) plan.execute(args);
+  const t0 = performance.now();
+  for (let i = 0; i < REPS; i++) plan.execute(args, undefined, timings);
+  const wall = (performance.now() - t0) / REPS;
+  const perInstr = Array.from(timings, (ns) => ns / 1e6 / REPS);
+  const total = perInstr.reduce((a, b) => a + b, 0);
+  const groups = new Map<string, { ms: number; n: number }>();
+  instrs.forEach((ins, i) => {
+    const k = ins.prim === "fused" ? "fused" : ins.prim;
+    const g = groups.get(k) ?? { ms: 0, n: 0 };
+    g.ms += perInstr[i]!;
+    g.n++;
+    groups.set(k, g);
+  });
+  console.log(`\n${mode}: ${program.equations.length} equations → ${instrs.length} instructions; plan.execute ${wall.toFixed(2)} ms (instructions ${total.toFixed(2)} ms)`);
+  for (const [k, g] of [...groups].sort((a, b) => b[1].ms - a[1].ms))
+    console.log(`  ${k.padEnd(22)} ${String(g.n).padStart(5)} instrs ${g.ms.toFixed(2).padStart(8)} ms ${((100 * g.ms) / total).toFixed(1).padStart(5)} %`);
+  const top = perInstr.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 12);
+  console.log("  top instructions:");
+  for (const { ms, i } of top) {
+    const ins = instrs[i]!;
+    const outs = ins.outs.map((v) => `${lowered.plan.values[v]!.dtype}[${lowered.plan.values[v]!.shape.join(",")}]`).join(" ");
+    console.log(`    #${String(i).padEnd(5)} ${label(ins).padEnd(18)} ${ms.toFixed(3).padStart(8)} ms  → ${outs}`);
+  }
+}
+
+const modes = (process.argv.slice(2).length ? process.argv.slice(2) : MODES) as Mode[];
+for (const m of modes) profile(m);
