@@ -49,6 +49,18 @@ function profile(mode: Mode): void {
   console.log(`\n${mode}: ${program.equations.length} equations → ${instrs.length} instructions; plan.execute ${wall.toFixed(2)} ms (instructions ${total.toFixed(2)} ms)`);
   for (const [k, g] of [...groups].sort((a, b) => b[1].ms - a[1].ms))
     console.log(`  ${k.padEnd(22)} ${String(g.n).padStart(5)} instrs ${g.ms.toFixed(2).padStart(8)} ms ${((100 * g.ms) / total).toFixed(1).padStart(5)} %`);
+  // Small instructions (scalar scale arithmetic) cost mostly their dispatch.
+  const sizeOf = (ins: InstrJSON) => Math.max(...ins.outs.map((v) => lowered.plan.values[v]!.shape.reduce((a, b) => a * b, 1)));
+  const buckets = new Map<string, { ms: number; n: number }>();
+  instrs.forEach((ins, i) => {
+    const n = sizeOf(ins);
+    const k = n <= 1 ? "rank 0" : n < 4096 ? "< 4096 elements" : "≥ 4096 elements";
+    const b = buckets.get(k) ?? { ms: 0, n: 0 };
+    b.ms += perInstr[i]!;
+    b.n++;
+    buckets.set(k, b);
+  });
+  for (const [k, b] of buckets) console.log(`  by output size: ${k.padEnd(16)} ${String(b.n).padStart(5)} instrs ${b.ms.toFixed(2).padStart(8)} ms`);
   const top = perInstr.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 12);
   console.log("  top instructions:");
   for (const { ms, i } of top) {

@@ -6,12 +6,12 @@
 // into an operand that dies there. Program outputs that are inputs, constants, literals or
 // repeats are not computed by the plan: `outputs` says where each comes from.
 import { encode } from "../numerics/codec.js";
-import { itemSize, type DType, type Storage } from "../../ir/dtype.js";
+import { isFloat, itemSize, type DType, type Storage } from "../../ir/dtype.js";
 import { isVar, Literal, type Atom, type Program, type Var } from "../../ir/program.js";
 import { shapeEquals, size } from "../../ir/shape.js";
 import { flatten, foldScales, type Node } from "./graph.js";
 import { fuse, type Group, type Step } from "./fuse.js";
-import type { FusedOpJSON, InstrJSON, PlanJSON, SlotJSON, ValueJSON } from "./plan-json.js";
+import type { FusedOpJSON, FusedProgramJSON, FusedReductionJSON, InstrJSON, PlanJSON, SlotJSON, ValueJSON } from "./plan-json.js";
 
 /** Where program output k comes from. */
 export type OutputSource =
@@ -25,6 +25,8 @@ export interface LoweringStats {
   instructions: number;
   fusedGroups: number;
   fusedEquations: number;
+  /** Full reductions computed inside the fused chain that produces their operand. */
+  fusedReductions: number;
   foldedScales: number;
   internalSlots: number;
   internalBytes: number;
@@ -56,14 +58,41 @@ function bytesOf(v: { dtype: DType; shape: readonly number[] }): number {
 /** The lowered form of one step, before memory is assigned. */
 interface Instr {
   prim: string;
-  params: Record<string, unknown> | { ops: FusedOpJSON[]; outputs: number[]; shape: number[] };
+  params: Record<string, unknown> | FusedProgramJSON;
   ins: Atom[];
   outs: Var[];
   group?: Group;
 }
 
-/** A fused group as a register program; `ins` are its external inputs (literals become ops). */
-function fusedInstr(group: Group, materialise: (v: Var) => boolean): Instr {
+const FUSED_REDUCTION: Partial<Record<string, FusedReductionJSON["op"]>> = { reduce_sum: "sum", reduce_max: "max", reduce_min: "min" };
+
+/**
+ * Full float reductions (to rank 0, no folded scale) of a value a fused group produces at the
+ * group's shape: they run inside the group's kernel, block by block, so the value need not reach
+ * memory when nothing else reads it (max-norm rescales: reduce_max(abs(x)); non-finite checks).
+ * Returns the steps without the absorbed reductions, and the reductions of each group.
+ */
+function absorbReductions(steps: Step[]): { steps: Step[]; reductions: Map<Group, Node[]> } {
+  const groupOf = new Map<Var, Group>();
+  for (const s of steps) if (s.kind === "fused") for (const m of s.group.members) for (const o of m.outputs) groupOf.set(o, s.group);
+  const reductions = new Map<Group, Node[]>();
+  const kept = steps.filter((s) => {
+    if (s.kind !== "kernel" || !FUSED_REDUCTION[s.node.prim] || s.node.inputs.length !== 1) return true;
+    const x = s.node.inputs[0]!;
+    const g = isVar(x) ? groupOf.get(x) : undefined;
+    const axes = (s.node.params as { axes: readonly number[] }).axes;
+    if (!g || !isFloat(x.dtype) || size(x.shape) === 0 || !shapeEquals(x.shape, g.shape) || axes.length !== x.shape.length) return true;
+    (reductions.get(g) ?? reductions.set(g, []).get(g)!).push(s.node);
+    return false;
+  });
+  return { steps: kept, reductions };
+}
+
+/**
+ * A fused group as a register program; `ins` are its external inputs (literals become ops), its
+ * outputs the members' results that `materialise` asks for, then the absorbed reductions'.
+ */
+function fusedInstr(group: Group, reductions: readonly Node[], materialise: (v: Var) => boolean): Instr {
   const produced = new Set<Var>();
   for (const m of group.members) m.outputs.forEach((o) => produced.add(o));
   const ins: Var[] = [];
@@ -101,13 +130,20 @@ function fusedInstr(group: Group, materialise: (v: Var) => boolean): Instr {
       outRegs.push(r);
     }
   }
-  return { prim: "fused", params: { ops, outputs: outRegs, shape: [...group.shape] }, ins, outs, group };
+  const params: FusedProgramJSON = { ops, outputs: outRegs, shape: [...group.shape] };
+  if (reductions.length > 0) {
+    params.reductions = reductions.map((n) => ({ reg: reg.get(n.inputs[0] as Var)!, op: FUSED_REDUCTION[n.prim]! }));
+    for (const n of reductions) outs.push(n.outputs[0]!);
+  }
+  return { prim: "fused", params, ins, outs, group };
 }
 
 export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram {
   const flat = flatten(program);
   const { nodes, folded } = opts.foldScales === false ? { nodes: flat.nodes, folded: 0 } : foldScales(flat);
-  const steps: Step[] = fuse(nodes, opts.fusion !== false);
+  const fusion = opts.fusion !== false;
+  const { steps, reductions } = fusion ? absorbReductions(fuse(nodes)) : { steps: fuse(nodes, false), reductions: new Map<Group, Node[]>() };
+  const absorbed = new Set([...reductions.values()].flat());
 
   // Program outputs: which the plan computes.
   const inputIndex = new Map<Var, number>();
@@ -136,7 +172,8 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
   const instrs: Instr[] = steps.map((s) => {
     if (s.kind === "kernel") return { prim: s.node.prim, params: s.node.params, ins: s.node.inputs, outs: s.node.outputs };
     const members = new Set(s.group.members);
-    return fusedInstr(s.group, (v) => outputVars.has(v) || [...(readers.get(v) ?? [])].some((r) => !members.has(r)));
+    const inside = (r: Node) => members.has(r) || absorbed.has(r);
+    return fusedInstr(s.group, reductions.get(s.group) ?? [], (v) => outputVars.has(v) || [...(readers.get(v) ?? [])].some((r) => !inside(r)));
   });
 
   // Values and memory.
@@ -300,6 +337,7 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
       instructions: planInstrs.length,
       fusedGroups: fusedSteps.filter((s) => s.group.members.length > 1).length,
       fusedEquations: fusedSteps.reduce((n, s) => n + (s.group.members.length > 1 ? s.group.members.length : 0), 0),
+      fusedReductions: absorbed.size,
       foldedScales: folded,
       internalSlots: internal.length,
       internalBytes: internal.reduce((n, s) => n + s.bytes, 0),

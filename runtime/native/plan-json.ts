@@ -26,9 +26,17 @@ export interface FusedOpJSON {
   dtype?: DType;
 }
 
+/** A full reduction of a register, computed as the blocks go (its result is a rank-0 output). */
+export interface FusedReductionJSON {
+  reg: number;
+  op: "sum" | "max" | "min";
+}
+
 export interface FusedProgramJSON {
   ops: FusedOpJSON[];
+  /** Registers stored as the instruction's outputs, followed by one output per reduction. */
   outputs: number[];
+  reductions?: FusedReductionJSON[];
   /** The group shape: every operand and result has it or is rank 0. */
   shape: number[];
 }

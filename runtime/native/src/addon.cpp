@@ -13,8 +13,12 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <new>
+#ifdef __linux__
+#include <malloc.h>
+#endif
 
 #include "gemm/gemm.h"
 #include "plan.h"
@@ -110,24 +114,42 @@ void* storage_of(const Napi::Value& v, const Aval& a, const std::string& what) {
   return data;
 }
 
+/** SCALIFY_NATIVE_POISON=1 fills every new output with 0xff bytes (NaN) first: tests use it to
+ * show that kernels write all of their outputs, since output memory is not zero-filled. */
+bool poison_outputs() {
+  static const bool on = [] {
+    const char* v = std::getenv("SCALIFY_NATIVE_POISON");
+    return v != nullptr && v[0] != '\0' && v[0] != '0';
+  }();
+  return on;
+}
+
+Napi::TypedArray typed_view(Napi::Env env, DType d, Napi::ArrayBuffer buf, size_t offset, size_t n) {
+  switch (d) {
+    case DType::F32: return Napi::Float32Array::New(env, n, buf, offset);
+    case DType::I32: return Napi::Int32Array::New(env, n, buf, offset);
+    case DType::F16:
+    case DType::BF16: return Napi::Uint16Array::New(env, n, buf, offset);
+    default: return Napi::Uint8Array::New(env, n, buf, offset);
+  }
+}
+
+/**
+ * A typed array for an output of aval `a`; *data receives its memory. The memory comes from
+ * napi_create_buffer (Buffer.allocUnsafe's allocation: V8-managed, not zero-filled), since every
+ * kernel writes all of its outputs (tests check it with SCALIFY_NATIVE_POISON).
+ */
 Napi::TypedArray new_storage(Napi::Env env, const Aval& a, void** data) {
   const size_t n = static_cast<size_t>(a.size());
-  Napi::TypedArray t;
-  switch (a.dtype) {
-    case DType::F32: t = Napi::Float32Array::New(env, n); break;
-    case DType::I32: t = Napi::Int32Array::New(env, n); break;
-    case DType::F16:
-    case DType::BF16: t = Napi::Uint16Array::New(env, n); break;
-    default: t = Napi::Uint8Array::New(env, n); break;
+  const size_t bytes = n * static_cast<size_t>(item_size(a.dtype));
+  if (bytes == 0) {
+    *data = g_empty;
+    return typed_view(env, a.dtype, Napi::ArrayBuffer::New(env, 0), 0, 0);
   }
-  *data = g_empty;
-  if (n > 0) {
-    napi_typedarray_type type;
-    size_t length = 0, offset = 0;
-    napi_value buffer;
-    if (napi_get_typedarray_info(env, t, &type, &length, data, &buffer, &offset) != napi_ok || *data == nullptr) fail("cannot allocate an output");
-  }
-  return t;
+  Napi::Buffer<uint8_t> b = Napi::Buffer<uint8_t>::New(env, bytes);
+  *data = b.Data();
+  if (poison_outputs()) std::memset(*data, 0xff, bytes);
+  return typed_view(env, a.dtype, b.ArrayBuffer(), b.ByteOffset(), n);
 }
 
 DType dtype_of(const Napi::Value& v, const std::string& what) {
@@ -403,7 +425,23 @@ Napi::Value RunPrimitive(const Napi::CallbackInfo& info) {
 Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ThreadPool::instance().num_threads()); }
 Napi::Value GemmImpl(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), gemm::gemm_impl_name()); }
 
+/**
+ * Keeps large freed blocks mapped for reuse (SCALIFY_NATIVE_MALLOC=default opts out). Above
+ * glibc's mmap threshold (adaptive, at most 32 MiB) every output would be a fresh mapping whose
+ * first touch faults each 4 KiB page: ~50 ms per 64 MiB here, several times the kernel that
+ * fills it. From the heap, the memory of outputs JavaScript has dropped is reused at once.
+ */
+void tune_malloc() {
+#ifdef M_MMAP_THRESHOLD
+  const char* v = std::getenv("SCALIFY_NATIVE_MALLOC");
+  if (v != nullptr && std::strcmp(v, "default") == 0) return;
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tune_malloc();
   decode_tables();
   exports.Set("Plan", NativePlan::Init(env));
   exports.Set("runPrimitive", Napi::Function::New(env, RunPrimitive));

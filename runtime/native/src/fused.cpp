@@ -16,8 +16,10 @@
 // the kernel (register allocation, blocks, threads); fused_rules.cpp checks each op against the
 // catalogue's rules, fused_exec.cpp holds the per-op loops.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
+#include "extreme.h"
 #include "fused.h"
 #include "thread_pool.h"
 
@@ -27,17 +29,52 @@ using namespace fused;
 
 namespace {
 
+enum class RedOp { Sum, Max, Min };
+
+/** A full reduction of register `reg` over the group, an extra rank-0 output of the kernel. */
+struct Reduction {
+  int reg;
+  RedOp op;
+};
+
+/** One block's part of a reduction: a sum with 8 partial sums (reassociated within DESIGN.md's
+ * accumulation bound), or the reference's max/min fold (exact, first NaN kept). */
+float reduce_block(RedOp op, const float* v, int L) {
+  if (op != RedOp::Sum) return fold_extreme(op == RedOp::Max, op == RedOp::Max ? -INFINITY : INFINITY, v, L);
+  float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int j = 0;
+  for (; j + 8 <= L; j += 8)
+    for (int q = 0; q < 8; q++) part[q] += v[j + q];
+  for (; j < L; j++) part[j & 7] += v[j];
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+float combine(RedOp op, float acc, float x) {
+  switch (op) {
+    case RedOp::Sum: return acc + x;
+    case RedOp::Max: return fmax_ref(acc, x);
+    default: return fmin_ref(acc, x);
+  }
+}
+
 class FusedKernel : public Kernel {
  public:
-  FusedKernel(Builder&& b, int n_in, std::vector<int> outputs, Shape shape)
-      : regs_(std::move(b.regs)), ops_(std::move(b.ops)), n_in_(n_in), outputs_(std::move(outputs)), shape_(std::move(shape)), n_(1) {
+  FusedKernel(Builder&& b, int n_in, std::vector<int> outputs, Shape shape, std::vector<Reduction> reductions = {})
+      : regs_(std::move(b.regs)),
+        ops_(std::move(b.ops)),
+        n_in_(n_in),
+        outputs_(std::move(outputs)),
+        reductions_(std::move(reductions)),
+        shape_(std::move(shape)),
+        n_(1) {
     for (int64_t d : shape_) n_ *= d;
     plan_registers();
   }
 
   bool may_alias(int out, int in) const override {
     // Each block reads all inputs before any output is stored, so an output may reuse a
-    // full-size input's memory when the element sizes agree.
+    // full-size input's memory when the element sizes agree (reduction results are rank 0).
+    if (out >= static_cast<int>(outputs_.size())) return false;
     return !regs_[static_cast<size_t>(in)].scalar && !regs_[static_cast<size_t>(in)].view && !regs_[static_cast<size_t>(outputs_[static_cast<size_t>(out)])].scalar &&
            item_size(regs_[static_cast<size_t>(in)].dtype) == item_size(regs_[static_cast<size_t>(outputs_[static_cast<size_t>(out)])].dtype);
   }
@@ -75,6 +112,10 @@ class FusedKernel : public Kernel {
     }
     if (!any_vector_) return;
     const int64_t n_blocks = (n_ + BLOCK - 1) / BLOCK;
+    const size_t n_red = reductions_.size();
+    // One partial result per block and reduction, combined in block order below, so the result
+    // does not depend on the thread count.
+    std::vector<float> partial(n_red * static_cast<size_t>(n_blocks));
     const int64_t grain = std::max<int64_t>(1, 65536 / (BLOCK * cost_));
     ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
       std::vector<float> temps(static_cast<size_t>(n_slots_) * BLOCK + 16);
@@ -115,9 +156,19 @@ class FusedKernel : public Kernel {
           if (regs_[r].scalar) continue;
           store_block(outs[k].aval->dtype, R[r], L, outs[k].data, start);
         }
+        for (size_t q = 0; q < n_red; q++)
+          partial[static_cast<size_t>(blk) * n_red + q] = reduce_block(reductions_[q].op, static_cast<const float*>(R[static_cast<size_t>(reductions_[q].reg)]), L);
       }
       if (ctx.stats) add_stats(ctx.stats, st);
     });
+    for (size_t q = 0; q < n_red; q++) {
+      const Reduction& red = reductions_[q];
+      float acc = red.op == RedOp::Sum ? 0.0f : red.op == RedOp::Max ? -INFINITY : INFINITY;
+      for (int64_t b = 0; b < n_blocks; b++) acc = combine(red.op, acc, partial[static_cast<size_t>(b) * n_red + q]);
+      const DType d = regs_[static_cast<size_t>(red.reg)].dtype;
+      float lane = red.op == RedOp::Sum ? round_to(d, acc, false, T) : acc;  // max/min pick a lane: exact
+      store_block(d, &lane, 1, outs[outputs_.size() + q].data, 0);
+    }
   }
 
  private:
@@ -188,12 +239,14 @@ class FusedKernel : public Kernel {
     std::vector<bool> needed(nr, true);
     const int64_t end = static_cast<int64_t>(ops_.size());
     for (int o : outputs_) last[static_cast<size_t>(o)] = end;
+    for (const Reduction& red : reductions_) last[static_cast<size_t>(red.reg)] = end;
     for (size_t j = 0; j < ops_.size(); j++)
       for (int a : ops_[j].args) last[static_cast<size_t>(a)] = std::max<int64_t>(last[static_cast<size_t>(a)], static_cast<int64_t>(j));
     slot_.assign(nr, kUnused);
     cost_ = 1;
     any_vector_ = false;
     for (int o : outputs_) any_vector_ = any_vector_ || !regs_[static_cast<size_t>(o)].scalar;
+    any_vector_ = any_vector_ || !reductions_.empty();
     int next = 0;
     std::vector<int> free_slots;
     // Scalars: pinned slots.
@@ -244,6 +297,7 @@ class FusedKernel : public Kernel {
   std::vector<VOp> ops_;
   int n_in_;
   std::vector<int> outputs_;
+  std::vector<Reduction> reductions_;
   Shape shape_;
   int64_t n_;
   std::vector<int> slot_;
@@ -336,16 +390,36 @@ KernelPtr make_fused(const PVal& program, const std::vector<Aval>& ins, const st
     add_op(B, prim, prim == "literal" ? o : params ? *params : empty, args, octx + " (" + prim + ")");
   }
   const auto out_regs = p_ints(program.at("outputs", ctx), ctx, "outputs", 0, static_cast<int64_t>(B.regs.size()) - 1);
-  if (out_regs.size() != outs.size()) fail(ctx + ": program has " + std::to_string(out_regs.size()) + " outputs, the instruction " + std::to_string(outs.size()));
+  std::vector<Reduction> reductions;
+  if (const PVal* rs = program.find("reductions")) {
+    for (const PVal& r : p_arr(*rs, ctx, "reductions")) {
+      const std::string rctx = ctx + " reduction " + std::to_string(reductions.size());
+      const int reg = static_cast<int>(p_int(r.at("reg", rctx), rctx, "reg", 0, static_cast<int64_t>(B.regs.size()) - 1));
+      const std::string op = p_str(r.at("op", rctx), rctx, "op");
+      const Reg& src = B.regs[static_cast<size_t>(reg)];
+      // A rank-0 register (a broadcast scalar) has a pinned block of copies: it reduces as n copies.
+      if (src.view || !is_float(src.dtype)) fail(rctx + ": reduces a register that is not a float value of the group shape");
+      if (op != "sum" && op != "max" && op != "min") fail(rctx + ": unknown op " + op);
+      reductions.push_back(Reduction{reg, op == "sum" ? RedOp::Sum : op == "max" ? RedOp::Max : RedOp::Min});
+    }
+  }
+  if (out_regs.size() + reductions.size() != outs.size())
+    fail(ctx + ": program has " + std::to_string(out_regs.size() + reductions.size()) + " outputs, the instruction " + std::to_string(outs.size()));
+  for (size_t q = 0; q < reductions.size(); q++) {
+    const Aval want{B.regs[static_cast<size_t>(reductions[q].reg)].dtype, Shape{}};
+    const Aval& got = outs[out_regs.size() + q];
+    if (want != got) fail(ctx + ": reduction " + std::to_string(q) + " is declared " + aval_str(got) + ", the program gives " + aval_str(want));
+  }
   std::vector<int> outputs;
-  for (size_t k = 0; k < outs.size(); k++) {
+  for (size_t k = 0; k < out_regs.size(); k++) {
     const Reg& r = B.regs[static_cast<size_t>(out_regs[k])];
     if (r.view) fail(ctx + ": output " + std::to_string(k) + " is an operand of another shape");
     const Aval want{r.dtype, r.scalar ? Shape{} : shape};
     if (want != outs[k]) fail(ctx + ": output " + std::to_string(k) + " is declared " + aval_str(outs[k]) + ", the program gives " + aval_str(want));
     outputs.push_back(static_cast<int>(out_regs[k]));
   }
-  return KernelPtr(new FusedKernel(std::move(B), static_cast<int>(ins.size()), std::move(outputs), shape));
+  if (!reductions.empty() && checked_size(shape, ctx.c_str()) == 0) fail(ctx + ": reductions need a non-empty group");
+  return KernelPtr(new FusedKernel(std::move(B), static_cast<int>(ins.size()), std::move(outputs), shape, std::move(reductions)));
 }
 
 }  // namespace scalify

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "extreme.h"
 #include "fused.h"
 #include "simd.h"
 
@@ -30,18 +31,6 @@ namespace {
 
 // ---- scalar semantics (runtime/kernels/scalar-ops.ts) ----
 
-inline float fmax_ref(float a, float b) {
-  if (a != a) return a;
-  if (b != b) return b;
-  if (a == 0 && b == 0) return std::signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-inline float fmin_ref(float a, float b) {
-  if (a != a) return a;
-  if (b != b) return b;
-  if (a == 0 && b == 0) return std::signbit(a) ? a : b;
-  return a < b ? a : b;
-}
 inline float fsign(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : x; }
 inline double fpow_ref(double a, double b) {
   if (a == 1) return 1;

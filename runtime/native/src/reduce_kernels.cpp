@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core.h"
+#include "extreme.h"
 #include "simd.h"
 #include "thread_pool.h"
 
@@ -19,19 +20,6 @@ namespace scalify {
 namespace {
 
 enum class ROp { Sum, Prod, Max, Min };
-
-inline float fmax_ref(float a, float b) {
-  if (a != a) return a;
-  if (b != b) return b;
-  if (a == 0 && b == 0) return std::signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-inline float fmin_ref(float a, float b) {
-  if (a != a) return a;
-  if (b != b) return b;
-  if (a == 0 && b == 0) return std::signbit(a) ? a : b;
-  return a < b ? a : b;
-}
 
 /** Decodes L elements of a float dtype starting at element i into dst. */
 void decode_f(DType d, const void* p, int64_t i, int64_t L, float* dst, const DecodeTables& T) {
@@ -203,8 +191,11 @@ class Reduce : public Kernel {
           float a = accf[oo];
           for (int64_t c = 0; c < L; c += CHUNK) {
             const int64_t n = std::min<int64_t>(CHUNK, L - c);
-            decode_f(d, xb.data, xo + c, n, buf, T);
-            for (int64_t j = 0; j < n; j++) a = step_f(op_, a, buf[j]);
+            const float* v = buf;
+            if (d == DType::F32) v = xb.as<float>() + xo + c;
+            else decode_f(d, xb.data, xo + c, n, buf, T);
+            if (op_ == ROp::Prod) for (int64_t j = 0; j < n; j++) a = a * v[j];
+            else a = fold_extreme(op_ == ROp::Max, a, v, n);
           }
           accf[oo] = a;
         }
@@ -282,8 +273,10 @@ class Reduce : public Kernel {
         float a = init_f(xb.aval->dtype);
         for (int64_t k = 0; k < m; k += CHUNK) {
           const int64_t L = std::min<int64_t>(CHUNK, m - k);
-          decode_f(xb.aval->dtype, xb.data, c * chunk + k, L, buf, T);
-          for (int64_t j = 0; j < L; j++) a = step_f(op_, a, buf[j]);
+          const float* v = buf;
+          if (xb.aval->dtype == DType::F32) v = xb.as<float>() + c * chunk + k;
+          else decode_f(xb.aval->dtype, xb.data, c * chunk + k, L, buf, T);
+          a = fold_extreme(op_ == ROp::Max, a, v, L);
         }
         part[static_cast<size_t>(c)] = a;
       }

@@ -73,7 +73,15 @@ function randomChain(r: Rng, steps: number): { program: Program; args: Tensor[] 
       }
     } else if (k < 0.76) emit("reduce_precision", { exponent_bits: randInt(r, 2, 8), mantissa_bits: randInt(r, 0, 10) }, [x]);
     else if (k < 0.8) emit("pow2_round", { mode: pick(r, ["down", "up"]) }, [x]);
-    else if (k < 0.84 && x.shape.length > 0) {
+    else if (k < 0.84 && x.shape.length > 0 && x.dtype !== "bool" && x.dtype !== "i32" && r() < 0.5) {
+      // A full max/min reduction (computed inside the fused kernel of x's chain), sometimes
+      // broadcast back onto x, as a max-norm rescale does.
+      const m = emit(pick(r, ["reduce_max", "reduce_min"] as const), { axes: [...x.shape.keys()] }, [x]);
+      if (m && r() < 0.5) {
+        const b = emit("broadcast_in_dim", { shape: [...x.shape], broadcast_dimensions: [] }, [m]);
+        if (b) emit(pick(r, BINARY), {}, [x, b]);
+      }
+    } else if (k < 0.84 && x.shape.length > 0) {
       // A reduction broadcast back (softmax-like): the broadcast reads a smaller operand in the fused kernel.
       const axis = randInt(r, 0, x.shape.length - 1);
       const m = emit("reduce_max", { axes: [axis] }, [x]);
@@ -102,6 +110,7 @@ describe("random chains on the native backend", () => {
   it("agree with the reference, fused or not, with or without memory reuse", () => {
     const r = rng(2024);
     let fusedEquations = 0;
+    let fusedReductions = 0;
     for (let trial = 0; trial < 250; trial++) {
       const { program, args } = randomChain(r, randInt(r, 2, 24));
       verify(program);
@@ -118,8 +127,64 @@ describe("random chains on the native backend", () => {
           if (why) expect.fail(`trial ${trial} ${JSON.stringify(lowering)}, output ${k}: ${why}\n${print(program)}`);
         });
       }
-      fusedEquations += lower(program).stats.fusedEquations;
+      const stats = lower(program).stats;
+      fusedEquations += stats.fusedEquations;
+      fusedReductions += stats.fusedReductions;
     }
     expect(fusedEquations).toBeGreaterThan(500); // the chains really were fused
+    expect(fusedReductions).toBeGreaterThan(20); // and reductions ran inside them
+  });
+});
+
+describe("full reductions inside a fused chain", () => {
+  /** abs(x)·c, then its max (the max-norm of a rescale) and its sum, from f16 data. */
+  function normProgram(shape: number[]): Program {
+    const x = new Var({ dtype: "f16", shape });
+    const c = new Var({ dtype: "f32", shape: [] });
+    const a = new Var({ dtype: "f16", shape });
+    const f = new Var({ dtype: "f32", shape });
+    const cb = new Var({ dtype: "f32", shape });
+    const y = new Var({ dtype: "f32", shape });
+    const mx = new Var({ dtype: "f32", shape: [] });
+    const sm = new Var({ dtype: "f32", shape: [] });
+    const cs = new Var({ dtype: "f32", shape: [] });
+    const axes = [...shape.keys()];
+    const eqs = [
+      makeEquation("abs", {}, [x], [a]),
+      makeEquation("convert_element_type", { new_dtype: "f32", saturate: false }, [a], [f]),
+      makeEquation("broadcast_in_dim", { shape, broadcast_dimensions: [] }, [c], [cb]),
+      makeEquation("mul", {}, [f, cb], [y]),
+      makeEquation("reduce_max", { axes }, [y], [mx]),
+      makeEquation("reduce_sum", { axes }, [y], [sm]),
+      makeEquation("reduce_min", { axes }, [cb], [cs]), // a broadcast scalar: n copies
+    ];
+    return new Program([x, c], [], eqs, [mx, sm, cs], ["x", "c"]);
+  }
+
+  it("run in the kernel that computes their operand, which then never reaches memory", () => {
+    const lowered = lower(normProgram([300, 257]));
+    expect(lowered.stats.fusedReductions).toBe(3);
+    expect(lowered.plan.instrs.map((i) => i.prim)).toEqual(["fused"]);
+    expect(lowered.stats.internalBytes).toBe(0);
+  });
+
+  it("agree with the reference: max bit for bit, sum within the f32 accumulation bound", () => {
+    const r = rng(77);
+    for (const shape of [[1], [7], [256], [257], [300, 257], [3, 5, 4099]]) {
+      const program = normProgram(shape);
+      const args = [randomTensor(r, { dtype: "f16", shape }), randomTensor(r, { dtype: "f32", shape: [] })];
+      const [wantMax, wantSum, wantMin] = interpret(program, args);
+      const [gotMax, gotSum, gotMin] = runNative(program, args);
+      expect(disagreement(gotMax!, wantMax!, "exact"), `max ${shape}`).toBeUndefined();
+      expect(disagreement(gotMin!, wantMin!, "exact"), `min ${shape}`).toBeUndefined();
+      const w = wantSum!.item();
+      const g = gotSum!.item();
+      if (!Number.isFinite(w)) expect(g, `sum ${shape}`).toBe(w); // NaN or an overflow: the same
+      else {
+        // Σ|y| bounds the rounding of any summation order: K·2^-24·Σ|y|, K = the number of terms.
+        const absSum = Math.abs(interpret(normProgram(shape), [args[0]!, args[1]!])[1]!.item());
+        expect(Math.abs(g - w), `sum ${shape}`).toBeLessThanOrEqual(size(shape) * 2 ** -24 * absSum + 1e-30);
+      }
+    }
   });
 });

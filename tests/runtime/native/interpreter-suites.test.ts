@@ -32,6 +32,9 @@ describe("the native addon", () => {
     expect(nativeUnavailableReason()).toBeUndefined();
     expect(nativeAvailable()).toBe(true);
   });
+  it("runs with poisoned (NaN-filled) outputs, so an unwritten output element cannot pass", () => {
+    expect(process.env.SCALIFY_NATIVE_POISON).toBe("1");
+  });
 });
 
 import "../cast.test.js";
