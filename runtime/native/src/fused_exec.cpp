@@ -310,7 +310,17 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
     case F_COS: LOOP(o[i] = static_cast<float>(std::cos(static_cast<double>(a[i]))));
 #endif
     case F_ERF: erf_block(a, o, L); break;
-    case F_IPOW: LOOP(o[i] = fipow(a[i], op.ipow));
+    case F_IPOW:
+      // Small exponents spelled out, in fipow's order of products (bit for bit), so they vectorise.
+      switch (op.ipow) {
+        case 1: LOOP(o[i] = a[i]);
+        case 2: LOOP(o[i] = a[i] * a[i]);
+        case 3: LOOP(o[i] = a[i] * (a[i] * a[i]));
+        case -1: LOOP(o[i] = 1.0f / a[i]);
+        case -2: LOOP(o[i] = 1.0f / (a[i] * a[i]));
+        default: LOOP(o[i] = fipow(a[i], op.ipow));
+      }
+      break;
     case I_NEG: LOOP(oi[i] = static_cast<int32_t>(0u - static_cast<uint32_t>(ai[i])));
     case I_ABS: LOOP(oi[i] = ai[i] < 0 ? static_cast<int32_t>(0u - static_cast<uint32_t>(ai[i])) : ai[i]);
     case I_SIGN: LOOP(oi[i] = ai[i] > 0 ? 1 : ai[i] < 0 ? -1 : 0);
