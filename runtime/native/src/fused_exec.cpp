@@ -219,6 +219,29 @@ static inline void count_cast(double x, float y, DType d, bool sat, LocalStats& 
   if (!std::isfinite(plain)) st.saturated[k]++;
 }
 
+/** count_cast over a block of f32 operands x and their rounded images y (L ≤ BLOCK). */
+static void count_block(const float* x, const float* y, int L, DType d, bool sat, LocalStats& st, const DecodeTables& T) {
+  const int k = static_cast<int>(d);
+  // Without saturation the image itself shows an overflow; with it, the non-saturating image does.
+  float plain[BLOCK];
+  const float* p = y;
+  if (sat) {
+    std::memcpy(plain, x, static_cast<size_t>(L) * 4);
+    round_block(d, plain, L, false, T);
+    p = plain;
+  }
+  int64_t non_finite = 0, flushed = 0, saturated = 0;
+  for (int i = 0; i < L; i++) {
+    const bool finite_x = std::isfinite(x[i]);
+    non_finite += !std::isfinite(y[i]);
+    flushed += finite_x && x[i] != 0 && y[i] == 0;
+    saturated += finite_x && !std::isfinite(p[i]);
+  }
+  st.non_finite[k] += non_finite;
+  st.flushed[k] += flushed;
+  st.saturated[k] += saturated;
+}
+
 /** sf.pow2.roundDown / roundUp on f32 bits (runtime/numerics/pow2.ts). */
 static inline uint32_t pow2_down_bits(uint32_t u) {
   const uint32_t abs = u & 0x7fffffffu;
@@ -388,11 +411,12 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
     }
     case CVT_F_F:
       if (st != nullptr && op.count) {
-        for (int i = 0; i < L; i++) {
-          const float x = a[i];
-          o[i] = round_to(op.dtype, x, op.saturate, T);
-          count_cast(x, o[i], op.dtype, op.saturate, *st, T);
-        }
+        // Vectorised too: round the block, then count from the operand kept aside (o may be a).
+        float x[BLOCK];
+        std::memcpy(x, a, static_cast<size_t>(L) * 4);
+        if (o != a) std::memcpy(o, a, static_cast<size_t>(L) * 4);
+        round_block(op.dtype, o, L, op.saturate, T);
+        count_block(x, o, L, op.dtype, op.saturate, *st, T);
       } else {
         // Vectorised: copy the lanes, then round them in place (round_block is exact, simd.h).
         if (o != a) std::memcpy(o, a, static_cast<size_t>(L) * 4);

@@ -178,6 +178,28 @@ describe("cast statistics", () => {
     expect(got).toEqual(want);
     expect(want.saturated).toBeGreaterThan(0);
   });
+
+  it("count as the reference does on long blocks of every kind of value, for every target and mode", () => {
+    const r = rng(4242);
+    // Magnitudes from 2^-40 to 2^20 (fp8 and f16 underflow and overflow), zeros, NaN, ±Inf.
+    const values = Float32Array.from({ length: 3001 }, (_, i) => {
+      if (i % 97 === 0) return [NaN, Infinity, -Infinity, 0, -0][(i / 97) % 5]!;
+      return (r() < 0.5 ? -1 : 1) * 2 ** (r() * 60 - 40);
+    });
+    for (const dtype of ["f8e4m3fn", "f8e5m2", "f16", "bf16"] as const)
+      for (const saturate of [false, true]) {
+        const x = v("f32", [values.length]);
+        const y = v(dtype, [values.length]);
+        const p = program([x], [eqn("convert_element_type", { new_dtype: dtype, saturate }, [x], y)], [y]);
+        const arg = new Tensor("f32", [values.length], values);
+        const want = { ...newCastStats(), byDtype: {} };
+        interpret(p, [arg], { castStats: want });
+        const got = { ...newCastStats(), byDtype: {} };
+        runNative(p, [arg], { castStats: got });
+        expect(got, `${dtype} saturate=${saturate}`).toEqual(want);
+        if (dtype !== "bf16") expect(want.flushedToZero + want.saturated, `${dtype}`).toBeGreaterThan(0); // bf16 has f32's range
+      }
+  });
 });
 
 describe("threads", () => {
