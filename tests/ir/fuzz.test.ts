@@ -14,20 +14,15 @@ import { KEYWORDS } from "../../ir/syntax.js";
 import { verify } from "../../ir/verify.js";
 import { allPrimitivesProgram } from "./all-primitives.js";
 import { goldenIrFiles } from "./goldens.js";
+import { rng } from "../support/random.js";
 
 const TEXT_CASES = 6000;
 const JSON_CASES = 4000; // 10,000 in all
+/** ~50 s for the texts on an idle 2-core machine: well past vitest's default when the machine is shared. */
+const FUZZ_TIMEOUT = 300_000;
 
-/** mulberry32: a small, fast, seedable PRNG. */
 function prng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = rng(seed);
   return {
     int: (n: number) => Math.floor(next() * n),
     pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
@@ -214,7 +209,7 @@ describe("fuzz", () => {
     }
     console.log(`fuzz text: ${TEXT_CASES} inputs, ${accepted} accepted, ${elapsed(t0, cpu0)}`);
     expect(failures).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT);
 
   it(`reads ${JSON_CASES} mutated JSON documents without surprises`, () => {
     const rng = prng(0x15a11d);
@@ -237,5 +232,5 @@ describe("fuzz", () => {
     }
     console.log(`fuzz JSON: ${JSON_CASES} inputs, ${accepted} accepted, ${elapsed(t0, cpu0)}`);
     expect(failures).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT);
 });

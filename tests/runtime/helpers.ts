@@ -4,6 +4,7 @@ import type { DType, StorageMap } from "../../ir/dtype.js";
 import type { Params, Primitive } from "../../ir/primitives/catalogue.js";
 import { evalPrimitive, type InterpretOptions } from "../../runtime/interpreter.js";
 import { array, fromBits, type NestedNumbers, Tensor } from "../../runtime/tensor.js";
+import { rng } from "../support/random.js";
 
 /** A tensor from values (rounded to `dtype` by sf.array semantics). */
 export function t(values: NestedNumbers | ArrayLike<number>, dtype: DType = "f32", shape?: readonly number[]): Tensor {
@@ -30,16 +31,7 @@ export function flat(x: Tensor): number[] {
   return x.dtype === "i32" ? Array.from(x.storage as Int32Array) : Array.from(x.toFloat32Array());
 }
 
-/** mulberry32: a small seeded PRNG so property tests are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export const randInt = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 

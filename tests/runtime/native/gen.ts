@@ -8,18 +8,11 @@ import { Literal, makeEquation, Program, Var, type Atom } from "../../../ir/prog
 import { size, type Aval } from "../../../ir/shape.js";
 import { decode } from "../../../runtime/numerics/codec.js";
 import { Tensor } from "../../../runtime/tensor.js";
+import { rng } from "../../support/random.js";
 
 export type Rng = () => number;
 
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 export const randInt = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 

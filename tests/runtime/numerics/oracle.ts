@@ -1,6 +1,8 @@
 // Test-only helpers: a seeded PRNG, f32 bit views, and an independent rounding oracle that works
 // on f64 values (division by a power-of-two quantum), not on bit patterns like the codecs do.
 
+import { rngU32 } from "../../support/random.js";
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -14,17 +16,7 @@ export function bitsOfF32(x: number): number {
   return u32[0]!;
 }
 
-/** mulberry32: small deterministic 32-bit generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+export { rngU32 as rng };
 
 export interface Format {
   /** stored mantissa bits */
@@ -62,7 +54,7 @@ export function refRoundUnbounded(x: number, fmt: Format): number {
 
 /** Random f32 bit patterns: a third fully random, the rest with exponents in [eLo, eHi] and ties. */
 export function randomF32(n: number, seed: number, eLo: number, eHi: number, m: number): Float32Array {
-  const next = rng(seed);
+  const next = rngU32(seed);
   const out = new Uint32Array(n);
   const dropped = 23 - m;
   for (let i = 0; i < n; i++) {
