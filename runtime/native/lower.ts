@@ -1,6 +1,7 @@
 // Program → native execution plan (runtime/native/plan-json.ts), validated again by the addon.
 // Steps: inline custom_vjp bodies and fold scalar scales into dot_general / reduce_sum
-// (graph.ts); group elementwise chains into fused instructions (fuse.ts); give every value a
+// (graph.ts); group elementwise chains into fused instructions (fuse.ts), full reductions of a
+// chain's value computed inside it (absorbReductions); give every value a
 // slot of memory, reusing a slot once every value in it is dead (liveness), letting reshape-like
 // results share their operand's memory and letting a fused chain or dynamic_update_slice write
 // into an operand that dies there. Program outputs that are inputs, constants, literals or
@@ -289,8 +290,7 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
         }
       }
     }
-    const params = ins.prim === "fused" ? ins.params : ins.params;
-    return { prim: ins.prim, params: params as InstrJSON["params"], ins: inIds, outs: outIds };
+    return { prim: ins.prim, params: ins.params as InstrJSON["params"], ins: inIds, outs: outIds };
   });
 
   /** An input slot that output `o` may overwrite: it dies here, is internal and has o's size. */
