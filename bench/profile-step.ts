@@ -2,13 +2,15 @@
 // native plan and run with the addon's per-instruction timers; instructions are grouped by kind
 // (gemm, fused elementwise chain, reduction, …) and the top instructions are listed.
 //
-//   node --import tsx bench/profile-step.ts [modes…]     (default: f32 f16 fp8)
+//   node --import tsx bench/profile-step.ts [--counts] [modes…]     (default: f32 f16 fp8)
+//
+// --counts runs with the cast counters on, as `scalify train` does.
 import * as sf from "../index.js";
 import type { Tensor } from "../index.js";
 import { IMAGE_SIZE, loadMnist } from "../examples/mnist/data.js";
 import { MODES, type Mode } from "../examples/mnist/model.js";
 import { BATCH, initialState, makeOptimizer, makeTrainStep } from "../examples/mnist/train.js";
-import { compileNative } from "../runtime/native/backend.js";
+import { compileNative, STATS_LENGTH } from "../runtime/native/backend.js";
 import type { InstrJSON } from "../runtime/native/plan-json.js";
 
 const REPS = 20;
@@ -32,9 +34,10 @@ function profile(mode: Mode): void {
   const args = flat.map((t) => t.storage);
   const instrs = lowered.plan.instrs;
   const timings = new Float64Array(instrs.length);
-  for (let i = 0; i < 3; i++) plan.execute(args);
+  const counts = COUNTING ? new Float64Array(STATS_LENGTH) : undefined;
+  for (let i = 0; i < 3; i++) plan.execute(args, counts);
   const t0 = performance.now();
-  for (let i = 0; i < REPS; i++) plan.execute(args, undefined, timings);
+  for (let i = 0; i < REPS; i++) plan.execute(args, counts, timings);
   const wall = (performance.now() - t0) / REPS;
   const perInstr = Array.from(timings, (ns) => ns / 1e6 / REPS);
   const total = perInstr.reduce((a, b) => a + b, 0);
@@ -70,5 +73,7 @@ function profile(mode: Mode): void {
   }
 }
 
-const modes = (process.argv.slice(2).length ? process.argv.slice(2) : MODES) as Mode[];
+const COUNTING = process.argv.includes("--counts");
+const named = process.argv.slice(2).filter((a) => a !== "--counts");
+const modes = (named.length ? named : MODES) as Mode[];
 for (const m of modes) profile(m);

@@ -2,7 +2,9 @@
 // interleaved round by round (so that load from other processes hits every mode alike), without
 // the cast-count instrumentation, and the median per-step time of the rounds is reported.
 //
-//   node --import tsx examples/mnist/step-time.ts [native|reference] [rounds]
+//   node --import tsx examples/mnist/step-time.ts [native|reference] [rounds] [--counts]
+//
+// --counts turns the cast counters on, as `scalify train` runs.
 import * as sf from "scalify";
 import type { Backend } from "scalify";
 import { IMAGE_SIZE, loadMnist } from "./data.js";
@@ -17,11 +19,12 @@ export interface StepTimes {
   ratioToF32: number;
 }
 
-export function measureStepTimes(backend: Backend, rounds = 7, stepsPerRound = 10): StepTimes[] {
+export function measureStepTimes(backend: Backend, rounds = 7, stepsPerRound = 10, counting = false): StepTimes[] {
   const data = loadMnist().train;
   const runners = MODES.map((mode) => {
     const s = initialState(mode, 0, "adam");
-    const step = makeTrainStep(mode, makeOptimizer("adam", mode), { backend });
+    const castStats = counting ? { ...sf.newCastStats(), byDtype: {} } : undefined;
+    const step = makeTrainStep(mode, makeOptimizer("adam", mode), { backend, castStats });
     const images = data.images.slice(0, BATCH * IMAGE_SIZE);
     const xf = sf.fromBits(images, "f32", [BATCH, IMAGE_SIZE]);
     const x = mode === "f32" ? xf : new sf.ScaledArray(sf.ops.astype(xf, "f16"), 1);
@@ -51,6 +54,7 @@ export function measureStepTimes(backend: Backend, rounds = 7, stepsPerRound = 1
 if (import.meta.url === `file://${process.argv[1]}`) {
   const backend = (process.argv[2] ?? "native") as Backend;
   const rounds = Number(process.argv[3] ?? 7);
-  for (const t of measureStepTimes(backend, rounds))
+  const counting = process.argv.includes("--counts");
+  for (const t of measureStepTimes(backend, rounds, 10, counting))
     console.log(`${t.mode.padEnd(4)} median ${t.medianMs.toFixed(1)} ms/step  min ${t.minMs.toFixed(1)}  × f32 ${t.ratioToF32.toFixed(2)}`);
 }

@@ -62,7 +62,7 @@ function validateArgs(program: Program, args: readonly unknown[]): Tensor[] {
  * The addon's cast counters: [saturated, flushedToZero, nonFinite], then per dtype d (in DTYPES
  * order) at 3 + 4d: [touched, saturated, flushedToZero, nonFinite] (src/addon.cpp).
  */
-const STATS_LENGTH = 3 + 4 * DTYPES.length;
+export const STATS_LENGTH = 3 + 4 * DTYPES.length;
 
 function newCounts(stats: CastStats | undefined): Float64Array | undefined {
   return stats ? new Float64Array(STATS_LENGTH) : undefined;

@@ -103,6 +103,24 @@ describe("cast statistics", () => {
     // Saturating: 1e6 → 448 and Inf → 448 are finite; only NaN stays non-finite.
     expect(stats).toEqual({ saturated: 2, flushedToZero: 4, nonFinite: 4 });
   });
+  it("count by the format definitions at each format's overflow boundary, saturating or not", () => {
+    // The largest finite value of each format, the rounding midpoint above it and f32 neighbours.
+    const edges = [448, 464, 480, 57344, 61440, 65504, 65520, 3.3895313892515355e38, 3.396e38].flatMap((v) => [v, Math.fround(v * (1 - 2 ** -24)), Math.fround(v * (1 + 2 ** -23))]);
+    const vals = [...(samples("f32").storage as Float32Array), ...edges.flatMap((v) => [v, -v])];
+    for (const to of ["f16", "bf16", "f8e4m3fn", "f8e5m2"] as const)
+      for (const saturate of [false, true]) {
+        const stats = newCastStats();
+        evAll("convert_element_type", { new_dtype: to, saturate }, [t(vals)], { castStats: stats });
+        const want = newCastStats();
+        for (const v of vals.map(Math.fround)) {
+          const y = expected(v, to, saturate);
+          want.nonFinite += Number(!Number.isFinite(y));
+          want.flushedToZero += Number(Number.isFinite(v) && v !== 0 && y === 0);
+          want.saturated += Number(Number.isFinite(v) && !Number.isFinite(expected(v, to, false)));
+        }
+        expect({ to, saturate, ...stats }).toEqual({ to, saturate, ...want });
+      }
+  });
   it("do not count casts to f32, i32 or bool", () => {
     const stats = newCastStats();
     for (const new_dtype of ["f32", "i32", "bool"] as const) evAll("convert_element_type", { new_dtype, saturate: false }, [x], { castStats: stats });

@@ -3,6 +3,7 @@
 // through numerics.h and simd.h), rounding each op's result to its dtype, cast statistics, and
 // one loop per op code. Built with -ffp-contract=off: f32 + − × ÷ sqrt are IEEE operations.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -219,23 +220,42 @@ static inline void count_cast(double x, float y, DType d, bool sat, LocalStats& 
   if (!std::isfinite(plain)) st.saturated[k]++;
 }
 
-/** count_cast over a block of f32 operands x and their rounded images y (L ≤ BLOCK). */
-static void count_block(const float* x, const float* y, int L, DType d, bool sat, LocalStats& st, const DecodeTables& T) {
+/**
+ * The smallest f32 magnitude (as bits) that rounds to a non-finite value of d without
+ * saturation. Rounding is monotonic in the magnitude, so a saturating cast saturated exactly when
+ * its operand's magnitude reaches this; found by bisection over the bit patterns once per dtype
+ * rather than written down, so that it follows round_to.
+ */
+static uint32_t overflow_bits(DType d) {
+  static const auto table = [] {
+    std::array<uint32_t, kNumDTypes> t{};
+    const DecodeTables& T = decode_tables();
+    for (int k = 0; k < kNumDTypes; k++) {
+      uint32_t lo = 0, hi = 0x7f800000u;  // round(lo) finite; hi = +inf rounds to +inf
+      while (hi - lo > 1) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        (std::isfinite(round_to(static_cast<DType>(k), f32_from_bits(mid), false, T)) ? lo : hi) = mid;
+      }
+      t[k] = hi;
+    }
+    return t;
+  }();
+  return table[static_cast<int>(d)];
+}
+
+/** count_cast over a block of f32 operands x and their rounded images y (L ≤ BLOCK), on the bits. */
+static void count_block(const float* x, const float* y, int L, DType d, bool sat, LocalStats& st) {
   const int k = static_cast<int>(d);
-  // Without saturation the image itself shows an overflow; with it, the non-saturating image does.
-  float plain[BLOCK];
-  const float* p = y;
-  if (sat) {
-    std::memcpy(plain, x, static_cast<size_t>(L) * 4);
-    round_block(d, plain, L, false, T);
-    p = plain;
-  }
-  int64_t non_finite = 0, flushed = 0, saturated = 0;
+  constexpr uint32_t kInf = 0x7f800000u;
+  // Without saturation the image itself shows an overflow; with it, the operand's magnitude does.
+  const uint32_t over = sat ? overflow_bits(d) : 0xffffffffu;
+  int32_t non_finite = 0, flushed = 0, saturated = 0;
   for (int i = 0; i < L; i++) {
-    const bool finite_x = std::isfinite(x[i]);
-    non_finite += !std::isfinite(y[i]);
-    flushed += finite_x && x[i] != 0 && y[i] == 0;
-    saturated += finite_x && !std::isfinite(p[i]);
+    const uint32_t ax = f32_bits(x[i]) & 0x7fffffffu, ay = f32_bits(y[i]) & 0x7fffffffu;
+    const int32_t finite_x = ax < kInf;
+    non_finite += ay >= kInf;
+    flushed += finite_x & (ax != 0) & (ay == 0);
+    saturated += finite_x & ((ax >= over) | (ay >= kInf));
   }
   st.non_finite[k] += non_finite;
   st.flushed[k] += flushed;
@@ -416,7 +436,7 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
         std::memcpy(x, a, static_cast<size_t>(L) * 4);
         if (o != a) std::memcpy(o, a, static_cast<size_t>(L) * 4);
         round_block(op.dtype, o, L, op.saturate, T);
-        count_block(x, o, L, op.dtype, op.saturate, *st, T);
+        count_block(x, o, L, op.dtype, op.saturate, *st);
       } else {
         // Vectorised: copy the lanes, then round them in place (round_block is exact, simd.h).
         if (o != a) std::memcpy(o, a, static_cast<size_t>(L) * 4);
