@@ -118,13 +118,13 @@ class FusedKernel : public Kernel {
     std::vector<float> partial(n_red * static_cast<size_t>(n_blocks));
     const int64_t grain = std::max<int64_t>(1, 65536 / (BLOCK * cost_));
     ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
-      std::vector<float> temps(static_cast<size_t>(n_slots_) * BLOCK + 16);
-      float* base = temps.data();
+      std::vector<float> temps(static_cast<size_t>(n_slots_) * kSlotStride + 16);
+      float* base = align64(temps.data());
       std::vector<void*> R(regs_.size(), nullptr);
       // Scalars are broadcast into their pinned slots once per task.
       for (size_t r = 0; r < regs_.size(); r++) {
         if (!regs_[r].scalar || slot_[r] < 0) continue;
-        uint32_t* p = reinterpret_cast<uint32_t*>(base + static_cast<size_t>(slot_[r]) * BLOCK);
+        uint32_t* p = reinterpret_cast<uint32_t*>(base + static_cast<size_t>(slot_[r]) * kSlotStride);
         std::fill(p, p + BLOCK, sval[r]);
         R[r] = p;
       }
@@ -140,14 +140,14 @@ class FusedKernel : public Kernel {
           if (slot_[r] == kDirect) {
             R[r] = static_cast<uint32_t*>(ins[i].data) + start;  // f32 / i32: read in place
           } else {
-            R[r] = base + static_cast<size_t>(slot_[r]) * BLOCK;
+            R[r] = base + static_cast<size_t>(slot_[r]) * kSlotStride;
             load_block(d, ins[i].data, start, L, R[r], T);
           }
         }
         for (size_t j = 0; j < ops_.size(); j++) {
           const size_t r = static_cast<size_t>(n_in_) + j;
           if (regs_[r].scalar || slot_[r] == kUnused) continue;
-          R[r] = base + static_cast<size_t>(slot_[r]) * BLOCK;
+          R[r] = base + static_cast<size_t>(slot_[r]) * kSlotStride;
           if (ops_[j].code == BCAST_VIEW) gather_view(ops_[j], ins[ops_[j].view_input], start, L, static_cast<uint32_t*>(R[r]), T);
           else exec_op(ops_[j], R.data(), R[r], L, stp, T);
         }
@@ -172,6 +172,11 @@ class FusedKernel : public Kernel {
   }
 
  private:
+  // Slots are a block plus one cache line apart: at exactly BLOCK floats (1 KiB), every fourth
+  // slot would sit a multiple of 4 KiB away, and a load from one slot right after a store to
+  // another stalls on the false store-forwarding match (4K aliasing).
+  static constexpr size_t kSlotStride = BLOCK + 16;
+  static float* align64(float* p) { return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t{63}); }
   static constexpr int kUnused = -1;
   static constexpr int kDirect = -2;
 
