@@ -58,8 +58,42 @@ export interface Group {
 /** A step of the schedule: one kernel node, or one fused group. */
 export type Step = { kind: "kernel"; node: Node } | { kind: "fused"; group: Group };
 
+/**
+ * The nodes in an order where each elementwise node whose latest producer is an elementwise node
+ * of its shape comes right after that producer, so that it joins the producer's group before
+ * anything seals it. The scaled optimizer update is the case in point: abs(m') for m's max-norm
+ * rescale is traced after the rescale of p' has already read p''s group, and would otherwise need
+ * a pass of its own over m'. Moving a node earlier, to just after its last input is defined,
+ * keeps every dependency.
+ *
+ * Sort keys are paths: an unmoved node's key is [its index]; a moved node's key is its anchor's
+ * key extended by a sequence number, so it sorts after the anchor (and after nodes moved there
+ * before it) and before the next unmoved node.
+ */
+export function hoistElementwise(nodes: readonly Node[]): Node[] {
+  const producer = new Map<Var, Node>();
+  const key = new Map<Node, number[]>();
+  const after = (a: number[], b: number[]): boolean => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+    return a.length > b.length;
+  };
+  let seq = 0;
+  nodes.forEach((n, i) => {
+    let anchor: Node | undefined;
+    for (const a of n.inputs) {
+      const p = isVar(a) ? producer.get(a) : undefined;
+      if (p && (!anchor || after(key.get(p)!, key.get(anchor)!))) anchor = p;
+    }
+    const joins = anchor !== undefined && isFusable(n) && isFusable(anchor) && shapeEquals(anchor.outputs[0]!.shape, n.outputs[0]!.shape);
+    key.set(n, joins ? [...key.get(anchor!)!, seq++] : [i]);
+    for (const o of n.outputs) producer.set(o, n);
+  });
+  return [...nodes].sort((a, b) => (after(key.get(a)!, key.get(b)!) ? 1 : after(key.get(b)!, key.get(a)!) ? -1 : 0));
+}
+
 /** Groups elementwise nodes (see the file comment) and returns the schedule. */
-export function fuse(nodes: readonly Node[], fusion = true): Step[] {
+export function fuse(input: readonly Node[], fusion = true): Step[] {
+  const nodes = fusion ? hoistElementwise(input) : input;
   const groupOf = new Map<Var, Group>();
   const nodeGroup = new Map<Node, Group>();
   const seal = (a: Atom, except?: Group) => {

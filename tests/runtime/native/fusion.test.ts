@@ -188,3 +188,39 @@ describe("full reductions inside a fused chain", () => {
     }
   });
 });
+
+describe("elementwise nodes join their producer's group before it is sealed", () => {
+  /**
+   * The scaled optimizer's pattern: one chain computes p' and m'; p''s max-norm is reduced and its
+   * new scale computed (a rank-0 reader, which seals the chain) before abs(m') is traced.
+   */
+  function rescaleProgram(shape: number[]): Program {
+    const v = (dtype: DType, s: number[] = shape) => new Var({ dtype, shape: s });
+    const [p, g] = [v("f32"), v("f32")];
+    const [p2, m2, ap, am] = [v("f32"), v("f32"), v("f32"), v("f32")];
+    const [mp, mm, sp] = [v("f32", []), v("f32", []), v("f32", [])];
+    const axes = [...shape.keys()];
+    const eqs = [
+      makeEquation("mul", {}, [g, new Literal(0.5, "f32")], [m2]),
+      makeEquation("sub", {}, [p, m2], [p2]),
+      makeEquation("abs", {}, [p2], [ap]),
+      makeEquation("reduce_max", { axes }, [ap], [mp]),
+      makeEquation("sqrt", {}, [mp], [sp]), // reads p''s norm: the chain is sealed from here on
+      makeEquation("abs", {}, [m2], [am]),
+      makeEquation("reduce_max", { axes }, [am], [mm]),
+    ];
+    return new Program([p, g], [], eqs, [p2, m2, sp, mm], ["p", "g"]);
+  }
+
+  it("so both max-norms run in the chain's kernel and agree with the reference", () => {
+    const shape = [33, 70];
+    const program = rescaleProgram(shape);
+    const lowered = lower(program);
+    expect(lowered.stats.fusedReductions).toBe(2);
+    expect(lowered.plan.instrs.map((i) => i.prim)).toEqual(["fused", "fused"]); // the chain, then sqrt
+    const r = rng(5);
+    const args = [randomTensor(r, { dtype: "f32", shape }), randomTensor(r, { dtype: "f32", shape })];
+    const want = interpret(program, args);
+    runNative(program, args).forEach((got, k) => expect(disagreement(got, want[k]!, "exact"), `output ${k}`).toBeUndefined());
+  });
+});
