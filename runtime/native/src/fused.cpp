@@ -121,9 +121,14 @@ class FusedKernel : public Kernel {
       std::vector<float> temps(static_cast<size_t>(n_slots_) * kSlotStride + 16);
       float* base = align64(temps.data());
       std::vector<void*> R(regs_.size(), nullptr);
-      // Scalars are broadcast into their pinned slots once per task.
+      // Scalars are broadcast into their pinned slots once per task; those that every reader
+      // takes as one value (scalar_args) are read from sval itself.
       for (size_t r = 0; r < regs_.size(); r++) {
-        if (!regs_[r].scalar || slot_[r] < 0) continue;
+        if (!regs_[r].scalar) continue;
+        if (slot_[r] < 0) {
+          R[r] = &sval[r];
+          continue;
+        }
         uint32_t* p = reinterpret_cast<uint32_t*>(base + static_cast<size_t>(slot_[r]) * kSlotStride);
         std::fill(p, p + BLOCK, sval[r]);
         R[r] = p;
@@ -241,7 +246,19 @@ class FusedKernel : public Kernel {
     std::vector<int64_t> last(nr, -1);
     // Every op runs, even one whose result nobody reads: the reference interpreter evaluates dead
     // equations too, and a dead cast still counts in the cast statistics.
-    std::vector<bool> needed(nr, true);
+    // A scalar needs broadcast lanes only if some vector op or reduction reads it lane by lane.
+    std::vector<bool> lanes(nr, false);
+    for (const Reduction& red : reductions_) lanes[static_cast<size_t>(red.reg)] = true;
+    for (size_t j = 0; j < ops_.size(); j++) {
+      VOp& op = ops_[j];
+      if (regs_[static_cast<size_t>(n_in_) + j].scalar) continue;
+      for (size_t k = 0; k < op.args.size(); k++) {
+        const size_t a = static_cast<size_t>(op.args[k]);
+        if (!regs_[a].scalar) continue;
+        if (reads_scalar_args(op.code) && k < 2) op.scalar_args |= 1u << k;
+        else lanes[a] = true;
+      }
+    }
     const int64_t end = static_cast<int64_t>(ops_.size());
     for (int o : outputs_) last[static_cast<size_t>(o)] = end;
     for (const Reduction& red : reductions_) last[static_cast<size_t>(red.reg)] = end;
@@ -254,9 +271,9 @@ class FusedKernel : public Kernel {
     any_vector_ = any_vector_ || !reductions_.empty();
     int next = 0;
     std::vector<int> free_slots;
-    // Scalars: pinned slots.
+    // Scalars read lane by lane: pinned slots.
     for (size_t r = 0; r < nr; r++)
-      if (needed[r] && regs_[r].scalar) slot_[r] = next++;
+      if (regs_[r].scalar && lanes[r]) slot_[r] = next++;
     std::vector<std::pair<int64_t, int>> live;  // (last use, slot)
     auto take = [&]() {
       if (!free_slots.empty()) {
@@ -279,7 +296,7 @@ class FusedKernel : public Kernel {
     };
     for (int i = 0; i < n_in_; i++) {
       const size_t r = static_cast<size_t>(i);
-      if (!needed[r] || regs_[r].scalar || regs_[r].view || last[r] < 0) continue;
+      if (regs_[r].scalar || regs_[r].view || last[r] < 0) continue;
       if (regs_[r].dtype == DType::F32 || regs_[r].dtype == DType::I32) {
         slot_[r] = kDirect;
       } else {
@@ -289,7 +306,7 @@ class FusedKernel : public Kernel {
     }
     for (size_t j = 0; j < ops_.size(); j++) {
       const size_t r = static_cast<size_t>(n_in_) + j;
-      if (!needed[r] || regs_[r].scalar) continue;
+      if (regs_[r].scalar) continue;
       cost_ += op_cost(ops_[j].code);
       release_until(static_cast<int64_t>(j));  // operands last read by this op may be overwritten by it
       slot_[r] = take();

@@ -320,6 +320,20 @@ inline void map2_pd(const float* a, const float* b, float* o, int L, F f) {
 
 // ---- one op over L lanes ----
 
+/** o = f(a, b) over L lanes; an argument flagged in `scalar_args` is one value, read once. */
+template <class F>
+static inline void binary(const float* a, const float* b, float* o, int L, unsigned scalar_args, F f) {
+  if (scalar_args & 2u) {
+    const float y = b[0];
+    for (int i = 0; i < L; i++) o[i] = f(a[i], y);
+  } else if (scalar_args & 1u) {
+    const float x = a[0];
+    for (int i = 0; i < L; i++) o[i] = f(x, b[i]);
+  } else {
+    for (int i = 0; i < L; i++) o[i] = f(a[i], b[i]);
+  }
+}
+
 void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, const DecodeTables& T) {
   float* o = static_cast<float*>(dst_v);
   int32_t* oi = static_cast<int32_t*>(dst_v);
@@ -370,12 +384,12 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
     case I_IPOW: LOOP(oi[i] = iipow(ai[i], op.ipow));
     case I_NOT: LOOP(oi[i] = ~ai[i]);
     case B_NOT: LOOP(oi[i] = ai[i] ? 0 : 1);
-    case F_ADD: LOOP(o[i] = a[i] + b[i]);
-    case F_SUB: LOOP(o[i] = a[i] - b[i]);
-    case F_MUL: LOOP(o[i] = a[i] * b[i]);
-    case F_DIV: LOOP(o[i] = a[i] / b[i]);
-    case F_MAX: LOOP(o[i] = fmax_ref(a[i], b[i]));
-    case F_MIN: LOOP(o[i] = fmin_ref(a[i], b[i]));
+    case F_ADD: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return x + y; }); break;
+    case F_SUB: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return x - y; }); break;
+    case F_MUL: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return x * y; }); break;
+    case F_DIV: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return x / y; }); break;
+    case F_MAX: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return fmax_ref(x, y); }); break;
+    case F_MIN: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return fmin_ref(x, y); }); break;
     case F_POW: LOOP(o[i] = static_cast<float>(fpow_ref(a[i], b[i])));
     case I_ADD: LOOP(oi[i] = static_cast<int32_t>(static_cast<uint32_t>(ai[i]) + static_cast<uint32_t>(bi[i])));
     case I_SUB: LOOP(oi[i] = static_cast<int32_t>(static_cast<uint32_t>(ai[i]) - static_cast<uint32_t>(bi[i])));
@@ -485,7 +499,9 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
     case BCAST: {
       const uint32_t* au = reinterpret_cast<const uint32_t*>(a);
       uint32_t* ou = static_cast<uint32_t*>(dst_v);
-      LOOP(ou[i] = au[i]);
+      if (op.scalar_args & 1u) std::fill(ou, ou + L, au[0]);
+      else std::memcpy(ou, au, static_cast<size_t>(L) * 4);
+      break;
     }
     case BCAST_VIEW:  // gathered by the kernel (it needs the operand's memory), never here
       break;
