@@ -325,11 +325,14 @@ template <class F>
 static inline void binary(const float* a, const float* b, float* o, int L, unsigned scalar_args, F f) {
   if (scalar_args & 2u) {
     const float y = b[0];
+#pragma GCC unroll 4
     for (int i = 0; i < L; i++) o[i] = f(a[i], y);
   } else if (scalar_args & 1u) {
     const float x = a[0];
+#pragma GCC unroll 4
     for (int i = 0; i < L; i++) o[i] = f(x, b[i]);
   } else {
+#pragma GCC unroll 4
     for (int i = 0; i < L; i++) o[i] = f(a[i], b[i]);
   }
 }
@@ -343,6 +346,7 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
   const int32_t* ai = reinterpret_cast<const int32_t*>(a);
   const int32_t* bi = reinterpret_cast<const int32_t*>(b);
 #define LOOP(expr)                        \
+  _Pragma("GCC unroll 4")                 \
   for (int i = 0; i < L; i++) expr;       \
   break
   switch (op.code) {
