@@ -1,4 +1,5 @@
-// Gradient rules of dot_general (its transpose is another dot_general plus a transpose) and of
+// Gradient rules of dot_general (its transpose is another dot_general, plus a transpose where no
+// operand order gives the operand's layout) and of
 // custom_vjp (the user's backward program, inlined).
 import { isFloat, isFp8, type DType } from "../../ir/dtype.js";
 import { Literal } from "../../ir/program.js";
@@ -10,9 +11,11 @@ import { zerosOf } from "./util.js";
 type Dims = [[number[], number[]], [number[], number[]]];
 
 /**
- * Cotangent of one operand `x` of a dot_general, given the other operand `y`:
- * contract the cotangent's y-free dims with y's free dims, keep the batch dims, then permute the
- * result (batch, x-free, x-contracting in y's order) into x's layout.
+ * Cotangent of one operand `x` of a dot_general, given the other operand `y`: contract the
+ * cotangent's y-free dims with y's free dims and keep the batch dims. Of the two operand orders,
+ * (ct, y) gives (batch, x-free, x-contracting) and (y, ct) gives (batch, x-contracting, x-free);
+ * the one already in x's layout is used, so that the common cases (both operands of a matmul)
+ * need no transpose, else (ct, y) and a transpose into x's layout.
  */
 function dotTranspose(ct: Tensor, y: Operand, x: Operand, xc: number[], yc: number[], xb: number[], yb: number[], xFirst: boolean): Tensor {
   const free = (rank: number, c: number[], b: number[]) => [...Array(rank).keys()].filter((d) => !c.includes(d) && !b.includes(d));
@@ -24,16 +27,21 @@ function dotTranspose(ct: Tensor, y: Operand, x: Operand, xc: number[], yc: numb
   const batch = [...Array(nb).keys()];
   // fp8 cotangents would lose too much: they come back in f32 and the cast rule narrows them.
   const dtype: DType = isFp8(x.dtype) ? "f32" : x.dtype;
-  const r = bind1("dot_general", { dimension_numbers: [[ctYFree, yFree], [batch, yb]], preferred_element_type: dtype }, [ct, y]);
   const sortedYc = [...yc].sort((a, b) => a - b);
-  const perm = [...Array(x.shape.length).keys()].map((d) => {
-    const bi = xb.indexOf(d);
-    if (bi >= 0) return bi;
-    const fi = xFree.indexOf(d);
-    if (fi >= 0) return nb + fi;
-    return nb + xFree.length + sortedYc.indexOf(yc[xc.indexOf(d)]!);
-  });
-  return perm.every((p, i) => p === i) ? r : bind1("transpose", { permutation: perm }, [r]);
+  const layout = (freeFirst: boolean) =>
+    [...Array(x.shape.length).keys()].map((d) => {
+      const bi = xb.indexOf(d);
+      if (bi >= 0) return bi;
+      const fi = xFree.indexOf(d);
+      const ci = sortedYc.indexOf(yc[xc.indexOf(d)]!);
+      return freeFirst ? (fi >= 0 ? nb + fi : nb + xFree.length + ci) : fi >= 0 ? nb + yc.length + fi : nb + ci;
+    });
+  const identity = (perm: number[]) => perm.every((p, i) => p === i);
+  if (!identity(layout(true)) && identity(layout(false)))
+    return bind1("dot_general", { dimension_numbers: [[yFree, ctYFree], [yb, batch]], preferred_element_type: dtype }, [y, ct]);
+  const r = bind1("dot_general", { dimension_numbers: [[ctYFree, yFree], [batch, yb]], preferred_element_type: dtype }, [ct, y]);
+  const perm = layout(true);
+  return identity(perm) ? r : bind1("transpose", { permutation: perm }, [r]);
 }
 
 export const linalgRules: PartialRules<"dot_general" | "custom_vjp"> = {
