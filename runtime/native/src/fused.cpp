@@ -21,6 +21,7 @@
 
 #include "extreme.h"
 #include "fused.h"
+#include "simd.h"
 #include "thread_pool.h"
 
 namespace scalify {
@@ -159,7 +160,11 @@ class FusedKernel : public Kernel {
         for (size_t k = 0; k < outputs_.size(); k++) {
           const size_t r = static_cast<size_t>(outputs_[k]);
           if (regs_[r].scalar) continue;
-          store_block(outs[k].aval->dtype, R[r], L, outs[k].data, start);
+          const VOp* cast = r >= static_cast<size_t>(n_in_) ? &ops_[r - static_cast<size_t>(n_in_)] : nullptr;
+          if (cast != nullptr && cast->encode_at_store && stp == nullptr)
+            simd::encode_fp8(static_cast<const uint32_t*>(R[r]), static_cast<uint8_t*>(outs[k].data) + start, L, cast->dtype == DType::E4M3FN, cast->saturate);
+          else
+            store_block(outs[k].aval->dtype, R[r], L, outs[k].data, start);
         }
         for (size_t q = 0; q < n_red; q++)
           partial[static_cast<size_t>(blk) * n_red + q] = reduce_block(reductions_[q].op, static_cast<const float*>(R[static_cast<size_t>(reductions_[q].reg)]), L);
@@ -258,6 +263,18 @@ class FusedKernel : public Kernel {
         if (reads_scalar_args(op.code) && k < 2) op.scalar_args |= 1u << k;
         else lanes[a] = true;
       }
+    }
+    // Casts to fp8 that only feed one stored output encode at the store (VOp::encode_at_store).
+    std::vector<int> readers(nr, 0);
+    for (const VOp& op : ops_)
+      for (int a : op.args) readers[static_cast<size_t>(a)]++;
+    for (const Reduction& red : reductions_) readers[static_cast<size_t>(red.reg)]++;
+    for (int o : outputs_) readers[static_cast<size_t>(o)]++;
+    for (int o : outputs_) {
+      const size_t r = static_cast<size_t>(o);
+      if (r < static_cast<size_t>(n_in_) || regs_[r].scalar || readers[r] != 1) continue;
+      VOp& op = ops_[r - static_cast<size_t>(n_in_)];
+      if (op.code == CVT_F_F && (op.dtype == DType::E4M3FN || op.dtype == DType::E5M2)) op.encode_at_store = true;
     }
     const int64_t end = static_cast<int64_t>(ops_.size());
     for (int o : outputs_) last[static_cast<size_t>(o)] = end;

@@ -60,6 +60,9 @@ struct VOp {
   // Bit k: argument k is a rank-0 register that this (vector) op reads as one value, so the
   // register needs no block of broadcast lanes (reads_scalar_args says which ops can).
   unsigned scalar_args = 0;
+  // A cast to fp8 whose result is only stored: when no counters run, the store encodes the
+  // unrounded lanes (the same codes as encoding their rounded images) and the rounding is skipped.
+  bool encode_at_store = false;
 };
 
 /** Per-thread cast counters, per target dtype. */

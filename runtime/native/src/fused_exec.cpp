@@ -448,7 +448,9 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
       break;
     }
     case CVT_F_F:
-      if (st != nullptr && op.count) {
+      if (op.encode_at_store && st == nullptr) {
+        if (o != a) std::memcpy(o, a, static_cast<size_t>(L) * 4);
+      } else if (st != nullptr && op.count) {
         // Vectorised too: round the block, then count from the operand kept aside (o may be a).
         float x[BLOCK];
         std::memcpy(x, a, static_cast<size_t>(L) * 4);
