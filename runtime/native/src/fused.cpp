@@ -153,6 +153,10 @@ class FusedKernel : public Kernel {
         for (size_t j = 0; j < ops_.size(); j++) {
           const size_t r = static_cast<size_t>(n_in_) + j;
           if (regs_[r].scalar || slot_[r] == kUnused) continue;
+          if (slot_[r] == kAlias) {
+            R[r] = R[static_cast<size_t>(ops_[j].args[0])];
+            continue;
+          }
           R[r] = base + static_cast<size_t>(slot_[r]) * kSlotStride;
           if (ops_[j].code == BCAST_VIEW) gather_view(ops_[j], ins[ops_[j].view_input], start, L, static_cast<uint32_t*>(R[r]), T);
           else exec_op(ops_[j], R.data(), R[r], L, stp, T);
@@ -189,6 +193,7 @@ class FusedKernel : public Kernel {
   static float* align64(float* p) { return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t{63}); }
   static constexpr int kUnused = -1;
   static constexpr int kDirect = -2;
+  static constexpr int kAlias = -3;
 
   /**
    * The lanes of a broadcast view for group elements [start, start + L): operand element
@@ -281,6 +286,20 @@ class FusedKernel : public Kernel {
     for (const Reduction& red : reductions_) last[static_cast<size_t>(red.reg)] = end;
     for (size_t j = 0; j < ops_.size(); j++)
       for (int a : ops_[j].args) last[static_cast<size_t>(a)] = std::max<int64_t>(last[static_cast<size_t>(a)], static_cast<int64_t>(j));
+    // Widening casts to f32 of lanes held in a slot alias them (VOp::alias); the operand's slot
+    // then lives as long as the cast's result (latest first, so chains of aliases extend too).
+    // Lanes read in place from an f32 input are not aliased: an in-place output may overwrite
+    // that memory before a later output is stored from it.
+    for (size_t j = ops_.size(); j-- > 0;) {
+      VOp& op = ops_[j];
+      const size_t r = static_cast<size_t>(n_in_) + j;
+      if (op.code != CVT_F_F || op.dtype != DType::F32 || regs_[r].scalar) continue;
+      const size_t a = static_cast<size_t>(op.args[0]);
+      const bool direct = a < static_cast<size_t>(n_in_) && (regs_[a].dtype == DType::F32 || regs_[a].dtype == DType::I32);
+      if (regs_[a].scalar || regs_[a].view || direct) continue;
+      op.alias = true;
+      last[a] = std::max(last[a], last[r]);
+    }
     slot_.assign(nr, kUnused);
     cost_ = 1;
     any_vector_ = false;
@@ -324,6 +343,10 @@ class FusedKernel : public Kernel {
     for (size_t j = 0; j < ops_.size(); j++) {
       const size_t r = static_cast<size_t>(n_in_) + j;
       if (regs_[r].scalar) continue;
+      if (ops_[j].alias) {
+        slot_[r] = kAlias;
+        continue;
+      }
       cost_ += op_cost(ops_[j].code);
       release_until(static_cast<int64_t>(j));  // operands last read by this op may be overwritten by it
       slot_[r] = take();

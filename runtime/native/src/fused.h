@@ -63,6 +63,9 @@ struct VOp {
   // A cast to fp8 whose result is only stored: when no counters run, the store encodes the
   // unrounded lanes (the same codes as encoding their rounded images) and the rounding is skipped.
   bool encode_at_store = false;
+  // A cast to f32 of a value whose lanes are already exact f32 (a decoded f16, bf16 or fp8 block):
+  // its register shares the operand's lanes instead of copying them.
+  bool alias = false;
 };
 
 /** Per-thread cast counters, per target dtype. */
