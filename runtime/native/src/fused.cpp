@@ -118,6 +118,11 @@ class FusedKernel : public Kernel {
     // does not depend on the thread count.
     std::vector<float> partial(n_red * static_cast<size_t>(n_blocks));
     const int64_t grain = std::max<int64_t>(1, 65536 / (BLOCK * cost_));
+    // Outputs far larger than the last-level cache bypass it: writing them through the cache
+    // first reads every line in (a third more memory traffic), and nothing would find them there.
+    std::vector<bool> stream(outputs_.size(), false);
+    for (size_t k = 0; k < outputs_.size(); k++)
+      stream[k] = !regs_[static_cast<size_t>(outputs_[k])].scalar && item_size(outs[k].aval->dtype) == 4 && outs[k].n * 4 >= kStreamBytes;
     ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
       std::vector<float> temps(static_cast<size_t>(n_slots_) * kSlotStride + 16);
       float* base = align64(temps.data());
@@ -165,7 +170,9 @@ class FusedKernel : public Kernel {
           const size_t r = static_cast<size_t>(outputs_[k]);
           if (regs_[r].scalar) continue;
           const VOp* cast = r >= static_cast<size_t>(n_in_) ? &ops_[r - static_cast<size_t>(n_in_)] : nullptr;
-          if (cast != nullptr && cast->encode_at_store && stp == nullptr)
+          if (stream[k])
+            simd::stream_lanes(static_cast<const uint32_t*>(R[r]), static_cast<uint32_t*>(outs[k].data) + start, L);
+          else if (cast != nullptr && cast->encode_at_store && stp == nullptr)
             simd::encode_fp8(static_cast<const uint32_t*>(R[r]), static_cast<uint8_t*>(outs[k].data) + start, L, cast->dtype == DType::E4M3FN, cast->saturate);
           else
             store_block(outs[k].aval->dtype, R[r], L, outs[k].data, start);
@@ -173,6 +180,7 @@ class FusedKernel : public Kernel {
         for (size_t q = 0; q < n_red; q++)
           partial[static_cast<size_t>(blk) * n_red + q] = reduce_block(reductions_[q].op, static_cast<const float*>(R[static_cast<size_t>(reductions_[q].reg)]), L);
       }
+      simd::sfence();  // streamed stores are visible before the pool reports the task done
       if (ctx.stats) add_stats(ctx.stats, st);
     });
     for (size_t q = 0; q < n_red; q++) {
@@ -190,6 +198,7 @@ class FusedKernel : public Kernel {
   // slot would sit a multiple of 4 KiB away, and a load from one slot right after a store to
   // another stalls on the false store-forwarding match (4K aliasing).
   static constexpr size_t kSlotStride = BLOCK + 16;
+  static constexpr int64_t kStreamBytes = int64_t{48} << 20;  // above this machine's 32 MiB L3
   static float* align64(float* p) { return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t{63}); }
   static constexpr int kUnused = -1;
   static constexpr int kDirect = -2;

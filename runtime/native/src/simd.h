@@ -148,6 +148,27 @@ inline void store_bytes(__m256i v, uint8_t* o) {
 }
 #endif
 
+/**
+ * Copies L 4-byte lanes with non-temporal stores where dst is 32-byte aligned (plain stores
+ * before and after): for outputs far larger than the caches, which are then written without
+ * first being read into them. The caller issues sfence() before anyone else reads dst.
+ */
+inline void stream_lanes(const uint32_t* s, uint32_t* dst, int64_t L) {
+  int64_t i = 0;
+#if defined(__AVX2__)
+  for (; i < L && (reinterpret_cast<uintptr_t>(dst + i) & 31) != 0; i++) dst[i] = s[i];
+  for (; i + 8 <= L; i += 8) _mm256_stream_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i)));
+#endif
+  for (; i < L; i++) dst[i] = s[i];
+}
+
+/** Orders earlier non-temporal stores of this thread before its later stores (stream_lanes). */
+inline void sfence() {
+#if defined(__AVX2__)
+  _mm_sfence();
+#endif
+}
+
 /** fp8 codes of f32 values: e4m3fn (m = 3) or e5m2 (m = 2), non-saturating or saturating. */
 inline void encode_fp8(const uint32_t* u, uint8_t* o, int64_t L, bool e4m3, bool sat) {
   int64_t i = 0;

@@ -148,6 +148,29 @@ describe("memory", () => {
     const arg = randomTensor(rng(4), x.aval);
     expect(disagreement(runNative(p, [arg])[0]!, interpret(p, [arg])[0]!, "ulp")).toBeUndefined();
   });
+  it("outputs larger than the caches (streamed past them) hold the same values, f32 and i32 alike", () => {
+    // 2^24 lanes = 64 MiB per f32 output: above the addon's streaming threshold.
+    const n = 1 << 24;
+    const x = v("f32", [n]);
+    const [m, s, r, h] = [v("f32", [n]), v("f32", [n]), v("f32", [n]), v("i32", [n])];
+    const p = program(
+      [x],
+      [eqn("mul", {}, [x, lit(1.5)], m), eqn("add", {}, [m, lit(0.25)], s), eqn("max", {}, [s, lit(0)], r), eqn("convert_element_type", { new_dtype: "i32", saturate: false }, [s], h)],
+      [r, h],
+    );
+    const xs = new Float32Array(n);
+    const g = rng(9);
+    for (let i = 0; i < n; i++) xs[i] = (g() - 0.5) * 1e3;
+    const [gotR, gotH] = runNative(p, [new Tensor("f32", [n], xs)]);
+    const R = gotR!.storage as Float32Array;
+    const H = gotH!.storage as Int32Array;
+    let bad = 0;
+    for (let i = 0; i < n; i++) {
+      const sv = Math.fround(Math.fround(xs[i]! * 1.5) + 0.25);
+      if (R[i] !== Math.max(sv, 0) || H[i] !== Math.trunc(sv)) bad++;
+    }
+    expect(bad).toBe(0);
+  });
   it("the plan never reads a value after its memory was reused (the addon checks every plan)", () => {
     const low = lower(chain(3));
     // Corrupt the liveness: put the input of the last step in the slot its output overwrites first.
