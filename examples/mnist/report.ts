@@ -26,7 +26,7 @@ export function epochTable(r: RunResult): string[] {
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const last = (r: RunResult) => r.epochs.at(-1);
 const stepMs = (r: RunResult) => {
-  const steps = r.epochs.reduce((n, e) => n + e.steps, 0);
+  const steps = r.epochs.reduce((n, e) => n + (e.timedSteps ?? e.steps), 0);
   return steps ? (r.epochs.reduce((s, e) => s + e.seconds, 0) * 1000) / steps : NaN;
 };
 
@@ -128,7 +128,9 @@ export function metricsDocument(runs: RunResult[], config: Record<string, unknow
         seconds: e.seconds,
         stepsPerSecond: e.stepsPerSecond,
         stepMs: e.stepMs,
+        timedSteps: e.timedSteps ?? e.steps,
       })),
+      firstStepSeconds: r.firstStepSeconds ?? null,
       casts: r.casts,
       fp8Saturated: (r.casts.f8e4m3fn?.saturated ?? 0) + (r.casts.f8e5m2?.saturated ?? 0),
       fp8FlushedToZero: (r.casts.f8e4m3fn?.flushedToZero ?? 0) + (r.casts.f8e5m2?.flushedToZero ?? 0),

@@ -62,13 +62,15 @@ export interface EpochMetrics {
   loss: number;
   trainAccuracy: number;
   testAccuracy: number;
-  /** Wall time of the epoch's training steps (evaluation excluded). */
+  /** Wall time of the epoch's timed training steps (evaluation excluded). */
   seconds: number;
   stepsPerSecond: number;
-  /** Mean milliseconds per training step. */
+  /** Mean milliseconds per timed training step. */
   stepMs: number;
   /** The steps of this epoch. */
   steps: number;
+  /** The steps timed: all but the first of a run, whose time includes tracing and compiling (`firstStepSeconds`). */
+  timedSteps?: number;
 }
 
 export interface CastCounts {
@@ -109,6 +111,8 @@ export interface RunResult extends RunState {
   backend: Backend;
   /** Wall time of the whole run, evaluation included. */
   seconds: number;
+  /** The run's first step, tracing, transforming and compiling the step program included. */
+  firstStepSeconds?: number;
 }
 
 export function makeOptimizer(name: OptimizerName, mode: Mode, lr = LEARNING_RATE): Optimizer {
@@ -282,12 +286,14 @@ export function train(opts: TrainOptions): RunResult {
   const stepsPerEpoch = Math.floor(trainSplit.count / state.batch);
   if (stepsPerEpoch === 0) throw new Error(`the training set (${trainSplit.count} images) is smaller than a batch (${state.batch})`);
 
+  let firstStepSeconds: number | undefined;
   for (let epoch = state.epoch; epoch < epochs; epoch++) {
     if (opts.maxSteps !== undefined && state.step >= opts.maxSteps) break;
     const order = sf.random.permutation(keys.epoch(epoch), trainSplit.count).storage as Int32Array;
     let seconds = 0;
     let lossSum = 0;
     let steps = 0;
+    let timed = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
       if (opts.maxSteps !== undefined && state.step >= opts.maxSteps) break;
       const { x, labels } = trainBatcher.batch(order.subarray(s * state.batch, (s + 1) * state.batch));
@@ -295,7 +301,12 @@ export function train(opts: TrainOptions): RunResult {
       const out = step(state.params, state.optState, x, labels);
       const loss = out.loss.item();
       const nonFinite = out.nonFinite.item();
-      seconds += (performance.now() - ts) / 1000;
+      const dt = (performance.now() - ts) / 1000;
+      if (firstStepSeconds === undefined) firstStepSeconds = dt;
+      else {
+        seconds += dt;
+        timed++;
+      }
       state.params = out.params;
       state.optState = out.state;
       state.step++;
@@ -306,8 +317,13 @@ export function train(opts: TrainOptions): RunResult {
         state.nonFinite += Number.isFinite(nonFinite) ? nonFinite : 1;
         state.firstNonFiniteStep ??= state.step;
       }
-      const rate = steps / seconds;
+      const rate = timed > 0 ? timed / seconds : steps / firstStepSeconds;
       opts.onStep?.({ epoch: epoch + 1, step: s + 1, stepsPerEpoch, loss, stepsPerSecond: rate, etaSeconds: (stepsPerEpoch - s - 1) / rate });
+    }
+    if (timed === 0 && steps > 0) {
+      // Only the run's first step fell in this epoch: time it, compiling and all.
+      seconds = firstStepSeconds!;
+      timed = steps;
     }
     addCasts(state.casts, castStats);
     resetCasts(castStats);
@@ -317,15 +333,16 @@ export function train(opts: TrainOptions): RunResult {
       trainAccuracy: accuracy(evalStep, state.params, trainBatcher, opts.evalTrainLimit ?? trainSplit.count),
       testAccuracy: accuracy(evalStep, state.params, testBatcher, testSplit.count),
       seconds,
-      stepsPerSecond: steps / seconds,
-      stepMs: (seconds * 1000) / steps,
+      stepsPerSecond: timed / seconds,
+      stepMs: (seconds * 1000) / timed,
       steps,
+      timedSteps: timed,
     };
     state.epochs.push(metrics);
     state.epoch = epoch + 1;
     opts.onEpoch?.(metrics, state);
   }
-  return { ...state, backend, seconds: (performance.now() - t0) / 1000 };
+  return { ...state, backend, seconds: (performance.now() - t0) / 1000, ...(firstStepSeconds !== undefined ? { firstStepSeconds } : {}) };
 }
 
 /** A copy of the bookkeeping (tensors are immutable and shared). */
