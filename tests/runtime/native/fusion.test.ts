@@ -13,6 +13,8 @@ import { LEAF, type TreeDef } from "../../../ir/tree.js";
 import { verify } from "../../../ir/verify.js";
 import { interpret } from "../../../runtime/interpreter.js";
 import { runNative } from "../../../runtime/native/backend.js";
+import { hoistElementwise } from "../../../runtime/native/fuse.js";
+import { flatten } from "../../../runtime/native/graph.js";
 import { lower } from "../../../runtime/native/lower.js";
 import type { Tensor } from "../../../runtime/tensor.js";
 import { disagreement, FLOATS, pick, randInt, randomShape, randomTensor, rng, type Rng } from "./gen.js";
@@ -190,6 +192,26 @@ describe("full reductions inside a fused chain", () => {
 });
 
 describe("elementwise nodes join their producer's group before it is sealed", () => {
+  it("the reordering is a permutation that keeps every producer before its readers", () => {
+    const r = rng(31);
+    let moved = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const { nodes } = flatten(randomChain(r, randInt(r, 2, 30)).program);
+      const order = hoistElementwise(nodes);
+      if (order.some((n, i) => n !== nodes[i])) moved++;
+      expect(new Set(order).size).toBe(nodes.length);
+      expect(order.every((n) => nodes.includes(n))).toBe(true);
+      const at = new Map(order.map((n, i) => [n, i]));
+      const producer = new Map(nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+      for (const n of order)
+        for (const a of n.inputs) {
+          const p = a instanceof Var ? producer.get(a) : undefined;
+          if (p) expect(at.get(p)!, `trial ${trial}`).toBeLessThan(at.get(n)!);
+        }
+    }
+    expect(moved).toBeGreaterThan(20); // the programs did give it something to move
+  });
+
   /**
    * The scaled optimizer's pattern: one chain computes p' and m'; p''s max-norm is reduced and its
    * new scale computed (a rank-0 reader, which seals the chain) before abs(m') is traced.
