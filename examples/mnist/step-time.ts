@@ -1,6 +1,7 @@
 // Training-step time per mode on one backend, measured apart from the training runs: modes are
 // interleaved round by round (so that load from other processes hits every mode alike), without
-// the cast-count instrumentation, and the median per-step time of the rounds is reported.
+// the cast-count instrumentation unless asked, and the median per-step time of the rounds is
+// reported.
 //
 //   node --import tsx examples/mnist/step-time.ts [native|reference] [rounds] [--counts]
 //
