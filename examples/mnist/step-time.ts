@@ -1,7 +1,10 @@
 // Training-step time per mode on one backend, measured apart from the training runs: modes are
 // interleaved round by round (so that load from other processes hits every mode alike), without
 // the cast-count instrumentation unless asked, and the median per-step time of the rounds is
-// reported.
+// reported. Each round starts with a few untimed steps: right after another mode's round the
+// caches hold that mode's data, and timing those first steps penalises the mode with the most
+// bytes (f32), which made the scaled steps look up to 0.3× cheaper relative to f32 than they are
+// when a mode trains on its own.
 //
 //   node --import tsx examples/mnist/step-time.ts [native|reference] [rounds] [--counts]
 //
@@ -20,7 +23,7 @@ export interface StepTimes {
   ratioToF32: number;
 }
 
-export function measureStepTimes(backend: Backend, rounds = 7, stepsPerRound = 10, counting = false): StepTimes[] {
+export function measureStepTimes(backend: Backend, rounds = 7, stepsPerRound = 20, counting = false, warmSteps = 3): StepTimes[] {
   const data = loadMnist().train;
   const runners = MODES.map((mode) => {
     const s = initialState(mode, 0, "adam");
@@ -43,6 +46,7 @@ export function measureStepTimes(backend: Backend, rounds = 7, stepsPerRound = 1
   });
   for (let r = 0; r < rounds; r++)
     for (const m of runners) {
+      for (let i = 0; i < warmSteps; i++) m.run();
       const t0 = performance.now();
       for (let i = 0; i < stepsPerRound; i++) m.run();
       m.times.push((performance.now() - t0) / stepsPerRound);
@@ -56,6 +60,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const backend = (process.argv[2] ?? "native") as Backend;
   const rounds = Number(process.argv[3] ?? 7);
   const counting = process.argv.includes("--counts");
-  for (const t of measureStepTimes(backend, rounds, 10, counting))
+  for (const t of measureStepTimes(backend, rounds, 20, counting))
     console.log(`${t.mode.padEnd(4)} median ${t.medianMs.toFixed(1)} ms/step  min ${t.minMs.toFixed(1)}  × f32 ${t.ratioToF32.toFixed(2)}`);
 }
