@@ -3,8 +3,10 @@
 // intermediates never reach memory. A group runs where its last member stands; it may grow only
 // while nothing outside it has read one of its values ("sealed" otherwise), which keeps the
 // schedule valid: every input of a group is defined before the group runs and every reader of
-// its results comes after. Each member still rounds its result to its own dtype, so fusion
-// changes no value (DESIGN.md "Where the backends must agree").
+// its results comes after. Before grouping, elementwise nodes move up to just after their latest
+// producer (hoistElementwise), so that sealing happens as late as the dataflow allows. Each
+// member still rounds its result to its own dtype, so fusion changes no value (DESIGN.md "Where
+// the backends must agree").
 import type { Primitive } from "../../ir/primitives/catalogue.js";
 import { isVar, type Atom, type Var } from "../../ir/program.js";
 import { shapeEquals, type Shape } from "../../ir/shape.js";
