@@ -121,6 +121,20 @@ describe("cast statistics", () => {
         expect({ to, saturate, ...stats }).toEqual({ to, saturate, ...want });
       }
   });
+  it("count casts of i32 operands (rounded to f32 first) by the format definitions", () => {
+    const ints = [0, 1, -7, 448, 464, 465, 480, 57344, 61439, 61440, 65504, 65519, 65520, 100000, INT_MAX, INT_MIN, -65520];
+    for (const to of ["f16", "bf16", "f8e4m3fn", "f8e5m2"] as const)
+      for (const saturate of [false, true]) {
+        const stats = newCastStats();
+        evAll("convert_element_type", { new_dtype: to, saturate }, [t(ints, "i32")], { castStats: stats });
+        const want = newCastStats();
+        for (const v of ints.map(Math.fround)) {
+          want.nonFinite += Number(!Number.isFinite(expected(v, to, saturate)));
+          want.saturated += Number(!Number.isFinite(expected(v, to, false)));
+        }
+        expect({ to, saturate, ...stats }).toEqual({ to, saturate, ...want });
+      }
+  });
   it("do not count casts to f32, i32 or bool", () => {
     const stats = newCastStats();
     for (const new_dtype of ["f32", "i32", "bool"] as const) evAll("convert_element_type", { new_dtype, saturate: false }, [x], { castStats: stats });

@@ -210,16 +210,6 @@ void store_block(DType d, const void* lanes, int L, void* dst, int64_t off) {
   }
 }
 
-/** Cast statistics of one converted lane (runtime/numerics/codec.ts encodeWithStats). */
-static inline void count_cast(double x, float y, DType d, bool sat, LocalStats& st, const DecodeTables& T) {
-  const int k = static_cast<int>(d);
-  if (!std::isfinite(y)) st.non_finite[k]++;
-  if (!std::isfinite(x)) return;
-  if (x != 0 && y == 0) st.flushed[k]++;
-  const float plain = sat ? round_to(d, static_cast<float>(x), false, T) : y;
-  if (!std::isfinite(plain)) st.saturated[k]++;
-}
-
 /**
  * The smallest f32 magnitude (as bits) that rounds to a non-finite value of d without
  * saturation. Rounding is monotonic in the magnitude, so a saturating cast saturated exactly when
@@ -241,6 +231,16 @@ static uint32_t overflow_bits(DType d) {
     return t;
   }();
   return table[static_cast<int>(d)];
+}
+
+/** Cast statistics of one converted lane (runtime/numerics/codec.ts encodeWithStats). */
+static inline void count_cast(float x, float y, DType d, bool sat, LocalStats& st) {
+  const int k = static_cast<int>(d);
+  if (!std::isfinite(y)) st.non_finite[k]++;
+  if (!std::isfinite(x)) return;
+  if (x != 0 && y == 0) st.flushed[k]++;
+  // Without saturation the image itself shows an overflow; with it, the operand's magnitude does.
+  if (sat ? (f32_bits(x) & 0x7fffffffu) >= overflow_bits(d) : !std::isfinite(y)) st.saturated[k]++;
 }
 
 /** count_cast over a block of f32 operands x and their rounded images y (L ≤ BLOCK), on the bits. */
@@ -470,7 +470,7 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
       if (st != nullptr && op.count) {
         for (int i = 0; i < L; i++) {
           o[i] = round_to(op.dtype, static_cast<float>(ai[i]), op.saturate, T);
-          count_cast(static_cast<double>(ai[i]), o[i], op.dtype, op.saturate, *st, T);
+          count_cast(static_cast<float>(ai[i]), o[i], op.dtype, op.saturate, *st);
         }
       } else {
         for (int i = 0; i < L; i++) o[i] = static_cast<float>(ai[i]);
