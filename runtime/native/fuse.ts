@@ -68,9 +68,10 @@ export type Step = { kind: "kernel"; node: Node } | { kind: "fused"; group: Grou
  * a pass of its own over m'. Moving a node earlier, to just after its last input is defined,
  * keeps every dependency.
  *
- * Sort keys are paths: an unmoved node's key is [its index]; a moved node's key is its anchor's
- * key extended by a sequence number, so it sorts after the anchor (and after nodes moved there
- * before it) and before the next unmoved node.
+ * Keys are paths: an unmoved node's key is [its index]; a moved node's key is its anchor's key
+ * extended by its rank among the nodes moved after that anchor, so it sorts after the anchor (and
+ * after nodes moved there before it) and before the next unmoved node. The keys only choose the
+ * latest producer; the order itself is the walk of the tree of moves.
  */
 export function hoistElementwise(nodes: readonly Node[]): Node[] {
   const producer = new Map<Var, Node>();
@@ -79,7 +80,10 @@ export function hoistElementwise(nodes: readonly Node[]): Node[] {
     for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
     return a.length > b.length;
   };
-  let seq = 0;
+  // Keys in order are a preorder walk of the tree of moves: each unmoved node, then what moved
+  // after it (in the order they moved), each followed in turn by what moved after it.
+  const moved = new Map<Node, Node[]>();
+  const roots: Node[] = [];
   nodes.forEach((n, i) => {
     let anchor: Node | undefined;
     for (const a of n.inputs) {
@@ -87,10 +91,25 @@ export function hoistElementwise(nodes: readonly Node[]): Node[] {
       if (p && (!anchor || after(key.get(p)!, key.get(anchor)!))) anchor = p;
     }
     const joins = anchor !== undefined && isFusable(n) && isFusable(anchor) && shapeEquals(anchor.outputs[0]!.shape, n.outputs[0]!.shape);
-    key.set(n, joins ? [...key.get(anchor!)!, seq++] : [i]);
+    if (joins) {
+      const siblings = moved.get(anchor!) ?? moved.set(anchor!, []).get(anchor!)!;
+      key.set(n, [...key.get(anchor!)!, siblings.length]);
+      siblings.push(n);
+    } else {
+      key.set(n, [i]);
+      roots.push(n);
+    }
     for (const o of n.outputs) producer.set(o, n);
   });
-  return [...nodes].sort((a, b) => (after(key.get(a)!, key.get(b)!) ? 1 : after(key.get(b)!, key.get(a)!) ? -1 : 0));
+  const order: Node[] = [];
+  const stack = [...roots].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    order.push(n);
+    const kids = moved.get(n);
+    if (kids) for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]!);
+  }
+  return order;
 }
 
 /** Groups elementwise nodes (see the file comment) and returns the schedule. */
