@@ -181,53 +181,41 @@ inline void encode_fp8(const uint32_t* u, uint8_t* o, int64_t L, bool e4m3, bool
   for (; i < L; i++) o[i] = e4m3 ? encode_e4m3fn(u[i], sat) : encode_e5m2(u[i], sat);
 }
 
-#ifdef SCALIFY_SIMD_F16
-/** The table images of the special fp8 codes (e4m3fn's NaNs; e5m2's infinities and NaNs), as
- * fp8_to_f32_bits indexes them: (code & 0x7f) − first special code, + 4 when the sign is set. */
-inline __m256i fp8_specials(bool e4m3, const float* table) {
-  const int first = e4m3 ? 0x7f : 0x7c;
-  alignas(32) uint32_t special[8];
-  for (int k = 0; k < 4; k++) {
-    const int ck = first + k > 0x7f ? 0x7f : first + k;
-    std::memcpy(&special[k], &table[ck], 4);
-    std::memcpy(&special[4 + k], &table[ck | 0x80], 4);
-  }
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(special));
-}
-
 /**
- * f32 bits of 8 fp8 codes, computed instead of gathered from the decode table (a gather costs
- * more than the rest of the rounding on AVX2 CPUs): normal codes rebias their exponent, subnormal
- * codes are mantissa · 2^(1 − bias − m) (exact in f32), special codes come from `specials`.
- * Equal to the table for all 256 codes of both formats (checked exhaustively, as round_fp8 was
- * against the scalar path for all 2^32 f32 patterns).
+ * x[i] = the fp8 image of x[i], table[encode(x[i])], computed in f32 without codes: a normal
+ * result rounds the f32 mantissa to m bits in the integer domain (a carry bumps the exponent);
+ * a subnormal one is (|x| + C) − C with C = quantum·2^23, since that f32 addition rounds |x| to a
+ * multiple of the format's quantum, ties to even; a rounded magnitude above the largest finite
+ * value overflows, and NaNs give their image, both as the table holds them. Equal to the scalar
+ * path for all 2^32 f32 patterns of both formats, saturating or not (test/fp8_exhaustive.cpp).
  */
-inline __m256i fp8_to_f32_bits(__m256i code, bool e4m3, __m256i specials) {
-  const int m = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15, first_special = e4m3 ? 0x7f : 0x7c;
-  const __m256i c = _mm256_and_si256(code, _mm256_set1_epi32(0x7f));
-  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(code, _mm256_set1_epi32(0x80)), 24);
-  const __m256i e = _mm256_srli_epi32(c, m);
-  const __m256i mant = _mm256_and_si256(c, _mm256_set1_epi32((1 << m) - 1));
-  const __m256i normal = _mm256_or_si256(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127 - bias)), 23), _mm256_slli_epi32(mant, 23 - m));
-  const __m256 sub = _mm256_mul_ps(_mm256_cvtepi32_ps(mant), _mm256_set1_ps(std::ldexp(1.0f, 1 - bias - m)));
-  __m256i bits = _mm256_blendv_epi8(_mm256_castps_si256(sub), normal, _mm256_cmpgt_epi32(e, _mm256_setzero_si256()));
-  bits = _mm256_or_si256(bits, sign);
-  const __m256i idx = _mm256_or_si256(_mm256_sub_epi32(c, _mm256_set1_epi32(first_special)), _mm256_srli_epi32(sign, 29));
-  const __m256i sp = _mm256_permutevar8x32_epi32(specials, idx);
-  return _mm256_blendv_epi8(bits, sp, _mm256_cmpgt_epi32(c, _mm256_set1_epi32(first_special - 1)));
-}
-#endif
-
-/** x[i] = the fp8 image of x[i] (encode, then decode: as `table` holds it). */
 inline void round_fp8(float* x, int64_t L, bool e4m3, bool sat, const float* table) {
   int64_t i = 0;
 #ifdef SCALIFY_SIMD_F16
-  const int m = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15, max_code = e4m3 ? 0x7e : 0x7b, nan_code = e4m3 ? 0x7f : 0x7e;
-  const int overflow = sat ? max_code : (e4m3 ? 0x7f : 0x7c);
-  const __m256i specials = fp8_specials(e4m3, table);
+  const int m = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15, shift = 23 - m;
+  const int max_code = e4m3 ? 0x7e : 0x7b, nan_code = e4m3 ? 0x7f : 0x7e;
+  const int overflow_code = sat ? max_code : (e4m3 ? 0x7f : 0x7c);
+  uint32_t max_bits;
+  std::memcpy(&max_bits, &table[max_code], 4);
+  const __m256i half_m1 = _mm256_set1_epi32((1 << (shift - 1)) - 1), one = _mm256_set1_epi32(1);
+  const __m256i keep = _mm256_set1_epi32(~((1 << shift) - 1)), abs_mask = _mm256_set1_epi32(0x7fffffff);
+  const __m256i min_normal_m1 = _mm256_set1_epi32(((127 + 1 - bias) << 23) - 1), max_finite = _mm256_set1_epi32(static_cast<int>(max_bits));
+  const __m256i inf = _mm256_set1_epi32(0x7f800000);
+  const __m256 c = _mm256_set1_ps(std::ldexp(1.0f, 1 - bias - m + 23));
+  const __m256 ovf_pos = _mm256_set1_ps(table[overflow_code]), ovf_neg = _mm256_set1_ps(table[overflow_code | 0x80]);
+  const __m256 nan_pos = _mm256_set1_ps(table[nan_code]), nan_neg = _mm256_set1_ps(table[nan_code | 0x80]);
   for (; i + 8 <= L; i += 8) {
-    const __m256i c = encode_fp8_v(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), m, bias, max_code, nan_code, overflow);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(x + i), fp8_to_f32_bits(c, e4m3, specials));
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i abs = _mm256_and_si256(u, abs_mask);
+    const __m256i normal = _mm256_and_si256(_mm256_add_epi32(_mm256_add_epi32(abs, half_m1), _mm256_and_si256(_mm256_srli_epi32(abs, shift), one)), keep);
+    const __m256 absf = _mm256_castsi256_ps(abs);
+    const __m256i sub = _mm256_castps_si256(_mm256_sub_ps(_mm256_add_ps(absf, c), c));
+    const __m256i r = _mm256_blendv_epi8(sub, normal, _mm256_cmpgt_epi32(abs, min_normal_m1));
+    __m256 out = _mm256_castsi256_ps(_mm256_or_si256(r, _mm256_andnot_si256(abs_mask, u)));
+    out = _mm256_blendv_ps(out, _mm256_blendv_ps(ovf_pos, ovf_neg, v), _mm256_castsi256_ps(_mm256_cmpgt_epi32(r, max_finite)));
+    out = _mm256_blendv_ps(out, _mm256_blendv_ps(nan_pos, nan_neg, v), _mm256_castsi256_ps(_mm256_cmpgt_epi32(abs, inf)));
+    _mm256_storeu_ps(x + i, out);
   }
 #endif
   for (; i < L; i++) x[i] = table[e4m3 ? encode_e4m3fn(f32_bits(x[i]), sat) : encode_e5m2(f32_bits(x[i]), sat)];
