@@ -11,7 +11,7 @@ import type { CastStats } from "../numerics/codec.js";
 import { encode } from "../numerics/codec.js";
 import { operandCheckedAvals } from "../operands.js";
 import { Tensor } from "../tensor.js";
-import { nativeAddon, type NativePlan, type NativeTensor } from "./loader.js";
+import { nativeAddon, type NativeAddon, type NativePlan, type NativeTensor } from "./loader.js";
 import { lower, type LoweredProgram, type LowerOptions, type OutputSource } from "./lower.js";
 
 export interface NativeRunOptions {
@@ -28,12 +28,21 @@ interface Compiled {
 
 const cache = new WeakMap<Program, Compiled>();
 
+/**
+ * The lowering for this CPU: with bf16 dot products (AVX512-BF16) fp8 operands are faster
+ * materialised (the bf16 kernels take their codes), elsewhere a cast folded into the matmul
+ * saves its pass over memory.
+ */
+function defaultLowering(addon: NativeAddon): LowerOptions {
+  return { foldCasts: !addon.gemmInfo().cpu.avx512bf16 };
+}
+
 /** Lowers and compiles `program` (cached per program object). */
 export function compileNative(program: Program, opts?: LowerOptions): Compiled {
   const hit = opts ? undefined : cache.get(program);
   if (hit) return hit;
   const addon = nativeAddon();
-  const lowered = lower(program, opts);
+  const lowered = lower(program, { ...defaultLowering(addon), ...opts });
   let plan: NativePlan;
   try {
     plan = new addon.Plan(lowered.plan);

@@ -38,10 +38,11 @@ const LOWERING: { [P in Primitive]: Lowering } = {
 /**
  * Fusable: an elementwise primitive, or broadcast_in_dim — of a rank-0 operand (a register fill)
  * or of a smaller operand, which the fused kernel gathers block by block instead of
- * materialising the broadcast (bias adds, normalisations).
+ * materialising the broadcast (bias adds, normalisations). A count-only node runs apart (only
+ * when counting).
  */
 export function isFusable(n: Node): boolean {
-  return LOWERING[n.prim] === "elementwise" || n.prim === "broadcast_in_dim";
+  return !n.countOnly && (LOWERING[n.prim] === "elementwise" || n.prim === "broadcast_in_dim");
 }
 
 /** Whether the lowering has a rule for `prim` (every catalogue primitive does; the table is exhaustive). */

@@ -1,18 +1,26 @@
 // The first lowering steps, on a flat list of nodes: custom_vjp bodies are inlined (a native plan
 // runs one flat program; the forward of jax.custom_vjp is its body), and a multiplication by a
 // rank-0 f32 scale is folded into the dot_general or reduce_sum that produces its other operand
-// (so a scalified program costs little more than the plain one). Both keep the reference
-// semantics: the fold computes fround(sum · s) exactly as mul(sum, s) does on an f32 sum.
+// (so a scalified program costs little more than the plain one), and a cast to fp8 read only by
+// matmuls is folded into them (foldCasts). All keep the reference semantics: the fold computes
+// fround(sum · s) exactly as mul(sum, s) does on an f32 sum, and a folded cast rounds the
+// matmul's operand elements exactly as the cast would have.
+import { isFloat } from "../../ir/dtype.js";
 import type { Primitive } from "../../ir/primitives/catalogue.js";
 import { isVar, Literal, Var, type Atom, type Constant, type Program } from "../../ir/program.js";
 import { shapeEquals } from "../../ir/shape.js";
 
-/** An equation after inlining: params are the primitive's (plus `alpha` for a folded scale). */
+/**
+ * An equation after inlining: params are the primitive's (plus `alpha` for a folded scale,
+ * `lhs_round` / `rhs_round` for folded casts).
+ */
 export interface Node {
   readonly prim: Primitive;
   readonly params: Record<string, unknown>;
   readonly inputs: Atom[];
   readonly outputs: Var[];
+  /** Runs only when casts are counted; nothing reads its outputs (a folded cast, kept for its counts). */
+  readonly countOnly?: boolean;
 }
 
 export interface FlatProgram {
@@ -126,4 +134,60 @@ export function foldScales(flat: FlatProgram): { nodes: Node[]; folded: number }
     }
   });
   return { nodes: nodes.filter((n): n is Node => n !== undefined), folded };
+}
+
+/** The rounding a folded cast leaves on a dot_general operand (the dot_general kernel's `lhs_round`). */
+export interface FoldedRounding {
+  dtype: "f8e4m3fn" | "f8e5m2";
+  saturate: boolean;
+}
+
+/**
+ * Folds `c = convert_element_type(x)` to an fp8 format, when every reader of c is a dot_general
+ * reading it as an operand and c is not a program output: the dot_generals read x with
+ * `lhs_round` / `rhs_round` and the gemm rounds the elements as it packs them, so the cast's pass
+ * over memory goes (an fp8 recipe casts every matmul input). The cast stays as a count-only node,
+ * just before its first reader (x is live there anyway), so counted runs count it as before.
+ */
+export function foldCasts(nodes: readonly Node[], outputs: readonly Atom[]): { nodes: Node[]; folded: number } {
+  const readers = new Map<Var, Node[]>();
+  for (const n of nodes) for (const a of new Set(n.inputs)) if (isVar(a)) (readers.get(a) ?? readers.set(a, []).get(a)!).push(n);
+  const results = new Set(outputs.filter(isVar));
+  const folds = new Map<Var, { source: Var; rounding: FoldedRounding; cast: Node }>();
+  for (const n of nodes) {
+    const c = n.outputs[0]!;
+    const x = n.inputs[0]!;
+    if (n.prim !== "convert_element_type" || (c.dtype !== "f8e4m3fn" && c.dtype !== "f8e5m2")) continue;
+    if (!isVar(x) || !isFloat(x.dtype) || results.has(c)) continue;
+    const rs = readers.get(c) ?? [];
+    if (rs.length === 0 || !rs.every((r) => r.prim === "dot_general" && r.inputs.indexOf(c) < 2 && r.inputs.lastIndexOf(c) < 2)) continue;
+    folds.set(c, { source: x, rounding: { dtype: c.dtype, saturate: n.params.saturate === true }, cast: n });
+  }
+  const out: Node[] = [];
+  const placed = new Set<Var>();
+  for (const n of nodes) {
+    if (n.prim === "convert_element_type" && folds.has(n.outputs[0]!)) continue;
+    if (n.prim !== "dot_general") {
+      out.push(n);
+      continue;
+    }
+    const [l, r] = n.inputs as [Atom, Atom];
+    const lf = isVar(l) ? folds.get(l) : undefined;
+    const rf = isVar(r) ? folds.get(r) : undefined;
+    for (const [v, f] of [
+      [l, lf],
+      [r, rf],
+    ] as const) {
+      if (!f || placed.has(v as Var)) continue;
+      placed.add(v as Var);
+      out.push({ ...f.cast, countOnly: true });
+    }
+    if (!lf && !rf) {
+      out.push(n);
+      continue;
+    }
+    const params = { ...n.params, ...(lf ? { lhs_round: lf.rounding } : {}), ...(rf ? { rhs_round: rf.rounding } : {}) };
+    out.push({ ...n, params, inputs: [lf ? lf.source : l, rf ? rf.source : r, ...n.inputs.slice(2)] });
+  }
+  return { nodes: out, folded: folds.size };
 }

@@ -32,11 +32,13 @@ export interface NativeAddon {
   runPrimitive(prim: string, params: unknown, inputs: NativeTensor[], stats?: Float64Array): NativeTensor[];
   numThreads(): number;
   gemmImpl(): string;
+  /** The matmul's implementation, the CPU features it uses and the thread count. */
+  gemmInfo(): { impl: string; cpu: { avx2: boolean; avx512f: boolean; avx512bf16: boolean }; threads: number };
   readonly abiVersion: number;
 }
 
 /** The addon interface version this TypeScript expects (addon.cpp exports the same number). */
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 const FILE = "scalify_native.node";
 
 /** Candidate paths: SCALIFY_NATIVE_ADDON alone when set, else build/Release under this folder or an ancestor's runtime/native. */

@@ -1,6 +1,6 @@
 // Program → native execution plan (runtime/native/plan-json.ts), validated again by the addon.
-// Steps: inline custom_vjp bodies and fold scalar scales into dot_general / reduce_sum
-// (graph.ts); group elementwise chains into fused instructions (fuse.ts), full reductions of a
+// Steps: inline custom_vjp bodies, fold scalar scales into dot_general / reduce_sum and fp8
+// casts into the dot_generals that read them (graph.ts); group elementwise chains into fused instructions (fuse.ts), full reductions of a
 // chain's value computed inside it (absorbReductions); give every value a
 // slot of memory, reusing a slot once every value in it is dead (liveness), letting reshape-like
 // results share their operand's memory and letting a fused chain or dynamic_update_slice write
@@ -10,7 +10,7 @@ import { encode } from "../numerics/codec.js";
 import { isFloat, itemSize, type DType, type Storage } from "../../ir/dtype.js";
 import { isVar, Literal, type Atom, type Program, type Var } from "../../ir/program.js";
 import { shapeEquals, size } from "../../ir/shape.js";
-import { flatten, foldScales, type Node } from "./graph.js";
+import { flatten, foldCasts, foldScales, type Node } from "./graph.js";
 import { fuse, type Group, type Step } from "./fuse.js";
 import type { FusedOpJSON, FusedProgramJSON, FusedReductionJSON, InstrJSON, PlanJSON, SlotJSON, ValueJSON } from "./plan-json.js";
 
@@ -29,6 +29,8 @@ export interface LoweringStats {
   /** Full reductions computed inside the fused chain that produces their operand. */
   fusedReductions: number;
   foldedScales: number;
+  /** Casts to fp8 done by the dot_generals that read them (kept count-only: see graph.ts foldCasts). */
+  foldedCasts: number;
   internalSlots: number;
   internalBytes: number;
   /** Values placed in their operand's memory (reshape-like views and in-place writes). */
@@ -46,6 +48,11 @@ export interface LowerOptions {
   fusion?: boolean;
   /** Fold scalar scales into dot_general / reduce_sum (default true). */
   foldScales?: boolean;
+  /**
+   * Fold casts to fp8 into the dot_generals that read them (default true). The backend turns it
+   * off on CPUs with bf16 dot products, where fp8 operands take the faster bf16 kernels.
+   */
+  foldCasts?: boolean;
   /** Reuse memory by liveness (default true; false gives every value its own slot). */
   reuse?: boolean;
 }
@@ -63,6 +70,7 @@ interface Instr {
   ins: Atom[];
   outs: Var[];
   group?: Group;
+  countOnly?: boolean;
 }
 
 const FUSED_REDUCTION: Partial<Record<string, FusedReductionJSON["op"]>> = { reduce_sum: "sum", reduce_max: "max", reduce_min: "min" };
@@ -141,7 +149,9 @@ function fusedInstr(group: Group, reductions: readonly Node[], materialise: (v: 
 
 export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram {
   const flat = flatten(program);
-  const { nodes, folded } = opts.foldScales === false ? { nodes: flat.nodes, folded: 0 } : foldScales(flat);
+  const scaled = opts.foldScales === false ? { nodes: flat.nodes, folded: 0 } : foldScales(flat);
+  const cast = opts.foldCasts === false ? { nodes: scaled.nodes, folded: 0 } : foldCasts(scaled.nodes, flat.outputs);
+  const nodes = cast.nodes;
   const fusion = opts.fusion !== false;
   const { steps, reductions } = fusion ? absorbReductions(fuse(nodes)) : { steps: fuse(nodes, false), reductions: new Map<Group, Node[]>() };
   const absorbed = new Set([...reductions.values()].flat());
@@ -171,7 +181,7 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
   for (const n of nodes) for (const a of n.inputs) if (isVar(a)) (readers.get(a) ?? readers.set(a, new Set()).get(a)!).add(n);
   const outputVars = new Set(flat.outputs.filter(isVar));
   const instrs: Instr[] = steps.map((s) => {
-    if (s.kind === "kernel") return { prim: s.node.prim, params: s.node.params, ins: s.node.inputs, outs: s.node.outputs };
+    if (s.kind === "kernel") return { prim: s.node.prim, params: s.node.params, ins: s.node.inputs, outs: s.node.outputs, countOnly: s.node.countOnly };
     const members = new Set(s.group.members);
     const inside = (r: Node) => members.has(r) || absorbed.has(r);
     return fusedInstr(s.group, reductions.get(s.group) ?? [], (v) => outputVars.has(v) || [...(readers.get(v) ?? [])].some((r) => !inside(r)));
@@ -290,7 +300,7 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
         }
       }
     }
-    return { prim: ins.prim, params: ins.params as InstrJSON["params"], ins: inIds, outs: outIds };
+    return { prim: ins.prim, params: ins.params as InstrJSON["params"], ins: inIds, outs: outIds, ...(ins.countOnly ? { countOnly: true } : {}) };
   });
 
   /** An input slot that output `o` may overwrite: it dies here, is internal and has o's size. */
@@ -338,7 +348,8 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
       fusedGroups: fusedSteps.filter((s) => s.group.members.length > 1).length,
       fusedEquations: fusedSteps.reduce((n, s) => n + (s.group.members.length > 1 ? s.group.members.length : 0), 0),
       fusedReductions: absorbed.size,
-      foldedScales: folded,
+      foldedScales: scaled.folded,
+      foldedCasts: cast.folded,
       internalSlots: internal.length,
       internalBytes: internal.reduce((n, s) => n + s.bytes, 0),
       sharedSlots: shared,

@@ -48,6 +48,8 @@ export interface InstrJSON {
   params: Record<string, unknown> | FusedProgramJSON;
   ins: number[];
   outs: number[];
+  /** Runs only when casts are counted; nothing reads its results (a cast folded into matmuls). */
+  countOnly?: boolean;
 }
 
 export interface PlanJSON {

@@ -311,6 +311,11 @@ PlanDesc plan_desc(const Napi::Value& v) {
     in.params = params_of(io.Get("params"));
     in.ins = ints_of(io.Get("ins"), what + ".ins");
     in.outs = ints_of(io.Get("outs"), what + ".outs");
+    const Napi::Value count_only = io.Get("countOnly");
+    if (!count_only.IsUndefined()) {
+      if (!count_only.IsBoolean()) fail(what + ".countOnly must be a boolean");
+      in.count_only = count_only.As<Napi::Boolean>().Value();
+    }
     d.instrs.push_back(std::move(in));
   }
   return d;
@@ -447,7 +452,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runPrimitive", Napi::Function::New(env, RunPrimitive));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("gemmImpl", Napi::Function::New(env, GemmImpl));
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));  // 2: folded casts (lhs_round, countOnly)
   exports.Set("statsLength", Napi::Number::New(env, kStatsLength));
   gemm::register_exports(env, exports);  // the gemm's own exports (gemmInfo, gemmBench, …)
   return exports;

@@ -5,6 +5,10 @@
 // (a copy of codes, not a decode). i32 operands accumulate in i32 and wrap. The result is
 // rounded once to the output dtype. A folded scale (`alpha`, lowering only: the lowering folds
 // `mul(dot_general(a, b), s)` for an f32 result and a rank-0 f32 s) multiplies the f32 sum.
+// A folded cast (`lhs_round` / `rhs_round` {dtype: an fp8 format, saturate}, lowering only: the
+// lowering folds `dot_general(convert_element_type(x), …)`) rounds the operand's decoded
+// elements to that format as the gemm packs them: the product sees exactly the values the cast
+// would have stored, without the cast's pass over memory.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -61,6 +65,30 @@ View make_view(const Aval& a, const std::vector<int64_t>& batch, const std::vect
   return v;
 }
 
+void round_e4m3fn(float* x, int64_t n) { simd::round_fp8(x, n, true, false, decode_tables().e4m3fn); }
+void round_e4m3fn_sat(float* x, int64_t n) { simd::round_fp8(x, n, true, true, decode_tables().e4m3fn); }
+void round_e5m2(float* x, int64_t n) { simd::round_fp8(x, n, false, false, decode_tables().e5m2); }
+void round_e5m2_sat(float* x, int64_t n) { simd::round_fp8(x, n, false, true, decode_tables().e5m2); }
+
+/** A folded cast: the dtype the operand is rounded to (its own dtype when none) and the map. */
+struct Rounding {
+  DType dtype;
+  gemm::ElementMap map = nullptr;
+};
+
+Rounding parse_rounding(const PVal& p, const char* key, const Aval& x, const std::string& ctx) {
+  const PVal* r = p.find(key);
+  if (r == nullptr || r->kind == PVal::Null) return Rounding{x.dtype};
+  const std::string what = ctx + " " + key;
+  need(r->kind == PVal::Obj, what + ": must be {dtype, saturate}");
+  const DType d = p_dtype(r->at("dtype", what), what, "dtype");
+  const bool sat = p_bool(r->at("saturate", what), what, "saturate");
+  need(d == DType::E4M3FN || d == DType::E5M2, what + ": rounds to f8e4m3fn or f8e5m2, not " + dtype_name(d));
+  need(is_float(x.dtype), what + ": the operand must be a float, got " + aval_str(x));
+  if (d == DType::E4M3FN) return Rounding{d, sat ? &round_e4m3fn_sat : &round_e4m3fn};
+  return Rounding{d, sat ? &round_e5m2_sat : &round_e5m2};
+}
+
 /** Canonical copy of an operand's codes in [batch, rows, cols] order. */
 std::vector<uint8_t> canonical_copy(const Buf& x, const View& v) {
   const Aval& a = *x.aval;
@@ -78,7 +106,8 @@ std::vector<uint8_t> canonical_copy(const Buf& x, const View& v) {
 
 class DotGeneral : public Kernel {
  public:
-  DotGeneral(View l, View r, bool alpha) : l_(std::move(l)), r_(std::move(r)), alpha_(alpha) {}
+  DotGeneral(View l, View r, bool alpha, gemm::ElementMap lmap, gemm::ElementMap rmap)
+      : l_(std::move(l)), r_(std::move(r)), alpha_(alpha), lmap_(lmap), rmap_(rmap) {}
 
   void run(const Buf* ins, const Buf* outs, RunCtx&) const override {
     const Aval& A = *ins[0].aval;
@@ -117,8 +146,8 @@ class DotGeneral : public Kernel {
     g.M = M;
     g.N = N;
     g.K = K;
-    g.a = gemm::Operand{ad, static_cast<gemm::ElemType>(A.dtype), ars, acs, abs_};
-    g.b = gemm::Operand{bd, static_cast<gemm::ElemType>(Bv.dtype), brs, bcs, bbs};
+    g.a = gemm::Operand{ad, static_cast<gemm::ElemType>(A.dtype), ars, acs, abs_, lmap_};
+    g.b = gemm::Operand{bd, static_cast<gemm::ElemType>(Bv.dtype), brs, bcs, bbs, rmap_};
     g.c = c;
     g.ldc = N;
     g.c_batch_stride = M * N;
@@ -173,6 +202,7 @@ class DotGeneral : public Kernel {
 
   View l_, r_;
   bool alpha_;
+  gemm::ElementMap lmap_, rmap_;
 };
 
 DType promote(DType a, DType b) {
@@ -216,10 +246,12 @@ KernelPtr make_dot_general(const PVal& p, const std::vector<Aval>& ins, std::vec
   need(lc.size() == rc.size() && lb.size() == rb.size(), ctx + ": dimension_numbers pair unequal counts");
   for (size_t i = 0; i < lc.size(); i++) need(a.shape[static_cast<size_t>(lc[i])] == b.shape[static_cast<size_t>(rc[i])], ctx + ": contracting dims differ");
   for (size_t i = 0; i < lb.size(); i++) need(a.shape[static_cast<size_t>(lb[i])] == b.shape[static_cast<size_t>(rb[i])], ctx + ": batch dims differ");
+  // The result dtype is the one of the program's dot_general, whose operands were the casts.
+  const Rounding lr = parse_rounding(p, "lhs_round", a, ctx), rr = parse_rounding(p, "rhs_round", b, ctx);
   const PVal& pref = p.at("preferred_element_type", ctx);
   DType out;
   if (pref.kind != PVal::Null) out = p_dtype(pref, ctx, "preferred_element_type");
-  else if (a.dtype == DType::E4M3FN || a.dtype == DType::E5M2 || b.dtype == DType::E4M3FN || b.dtype == DType::E5M2) out = DType::F32;
+  else if (lr.dtype == DType::E4M3FN || lr.dtype == DType::E5M2 || rr.dtype == DType::E4M3FN || rr.dtype == DType::E5M2) out = DType::F32;
   else out = promote(a.dtype, b.dtype);
   if (alpha) {
     need(out == DType::F32 && is_float(a.dtype), ctx + ": a folded scale needs an f32 result of float operands");
@@ -239,7 +271,7 @@ KernelPtr make_dot_general(const PVal& p, const std::vector<Aval>& ins, std::vec
   for (int64_t d : rf) o.shape.push_back(b.shape[static_cast<size_t>(d)]);
   checked_size(o.shape, ctx.c_str());
   outs->push_back(o);
-  return KernelPtr(new DotGeneral(make_view(a, lb, lf, lc), make_view(b, rb, rc, rf), alpha));
+  return KernelPtr(new DotGeneral(make_view(a, lb, lf, lc), make_view(b, rb, rc, rf), alpha, lr.map, rr.map));
 }
 
 }  // namespace scalify

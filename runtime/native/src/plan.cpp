@@ -102,9 +102,11 @@ Plan::Plan(PlanDesc d)
     if (value_version[static_cast<size_t>(v)] >= 0) fail("plan: value " + std::to_string(v) + " is defined twice");
     value_version[static_cast<size_t>(v)] = version;
   };
+  std::vector<bool> count_only(static_cast<size_t>(nv), false);  // results of count-only instructions
   auto readable = [&](int64_t v, const std::string& who) {
     value_ok(v, who);
     if (value_version[static_cast<size_t>(v)] < 0) fail("plan: " + who + " reads value " + std::to_string(v) + " before it is defined");
+    if (count_only[static_cast<size_t>(v)]) fail("plan: " + who + " reads value " + std::to_string(v) + ", the result of a count-only instruction");
     if (value_version[static_cast<size_t>(v)] != slot_version[static_cast<size_t>(value_slot_[static_cast<size_t>(v)])])
       fail("plan: " + who + " reads value " + std::to_string(v) + " after its memory was reused");
   };
@@ -172,8 +174,9 @@ Plan::Plan(PlanDesc d)
       const int64_t s = value_slot_[static_cast<size_t>(in.outs[o])];
       slot_version[static_cast<size_t>(s)] = new_version[o];
       define(in.outs[o], new_version[o]);
+      count_only[static_cast<size_t>(in.outs[o])] = in.count_only;
     }
-    instrs_.push_back(Instr{std::move(k), in.ins, in.outs});
+    instrs_.push_back(Instr{std::move(k), in.ins, in.outs, in.count_only});
   }
   for (size_t k = 0; k < outputs_.size(); k++) readable(outputs_[k], "result " + std::to_string(k));
 }
@@ -205,6 +208,7 @@ void Plan::execute(const std::vector<void*>& inputs, const std::vector<void*>& o
   std::vector<Buf> ib, ob;
   for (size_t k = 0; k < instrs_.size(); k++) {
     const Instr& in = instrs_[k];
+    if (in.count_only && stats == nullptr) continue;
     ib.clear();
     ob.clear();
     for (int64_t v : in.ins) {

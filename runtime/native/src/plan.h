@@ -27,6 +27,11 @@ struct InstrDesc {
   std::string prim;                // a primitive name, or "fused"
   PVal params;                     // the primitive's params, or the fused program
   std::vector<int64_t> ins, outs;  // value ids
+  /**
+   * Runs only when casts are counted (a cast the lowering folded into its matmuls stays for its
+   * counts): nothing may read its results.
+   */
+  bool count_only = false;
 };
 
 struct PlanDesc {
@@ -60,6 +65,7 @@ class Plan {
   struct Instr {
     KernelPtr kernel;
     std::vector<int64_t> ins, outs;
+    bool count_only;
   };
   std::vector<Aval> values_;
   std::vector<int64_t> value_slot_;

@@ -25,6 +25,7 @@ scalify_gemm::Operand operand(const Operand& o) {
   r.stride_row = o.row_stride;
   r.stride_col = o.col_stride;
   r.stride_batch = o.batch_stride;
+  r.map = o.map;
   return r;
 }
 

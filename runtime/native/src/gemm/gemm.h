@@ -43,9 +43,17 @@ inline int elem_size(ElemType t) {
 }
 
 /**
+ * A map applied in place to n decoded f32 elements of an operand before they enter the product
+ * (the addon rounds them to an fp8 format: a cast folded into the matmul). It must be
+ * elementwise and map +0 to +0 (padding goes through it too). Called from pool threads.
+ */
+typedef void (*ElementMap)(float* x, int64_t n);
+
+/**
  * One operand: element (b, r, c) is at data + (b·batch_stride + r·row_stride + c·col_stride)
  * elements (not bytes). For A, rows are m and columns k; for B, rows are k and columns n.
  * Strides are ≥ 0 (a stride of 0 broadcasts); a transposed operand simply swaps the strides.
+ * With `map`, the product uses map(decoded element) instead of the element (f32 kernels only).
  */
 struct Operand {
   const void* data = nullptr;
@@ -53,6 +61,7 @@ struct Operand {
   int64_t row_stride = 0;
   int64_t col_stride = 0;
   int64_t batch_stride = 0;
+  ElementMap map = nullptr;
 };
 
 struct GemmArgs {

@@ -156,9 +156,11 @@ struct Single {
   const char* a;  // bytes
   int64_t a_rs, a_cs, a_esz;
   ElemType a_type;
+  ElementMap a_map;
   const char* b;
   int64_t b_rs, b_cs, b_esz;
   ElemType b_type;
+  ElementMap b_map;
   float* c;
   int64_t ldc;
   float alpha;
@@ -201,13 +203,17 @@ void pack_task(void* ctx, int64_t t) {
       const int64_t i0 = q * sp.mr;
       const int rows = int(min64(sp.mr, st.mcur - i0));
       const char* src = s.a + ((st.ic + i0) * s.a_rs + st.pc * s.a_cs) * s.a_esz;
-      tiny |= sp.pack_a[int(s.a_type)](src, s.a_rs, s.a_cs, rows, st.kcur, st.abuf + q * sp.mr * st.kcp * sp.bytes);
+      char* dst = st.abuf + q * sp.mr * st.kcp * sp.bytes;
+      tiny |= sp.pack_a[int(s.a_type)](src, s.a_rs, s.a_cs, rows, st.kcur, dst);
+      if (s.a_map) s.a_map(reinterpret_cast<float*>(dst), sp.mr * st.kcp);  // f32 path only (choose)
     } else {
       const int64_t qb = q - st.a_panels;
       const int64_t j0 = qb * sp.nr;
       const int cols = int(min64(sp.nr, st.ncur - j0));
       const char* src = s.b + (st.pc * s.b_rs + (st.jc + j0) * s.b_cs) * s.b_esz;
-      tiny |= sp.pack_b[int(s.b_type)](src, s.b_cs, s.b_rs, cols, st.kcur, st.bbuf + qb * sp.nr * st.kcp * sp.bytes);
+      char* dst = st.bbuf + qb * sp.nr * st.kcp * sp.bytes;
+      tiny |= sp.pack_b[int(s.b_type)](src, s.b_cs, s.b_rs, cols, st.kcur, dst);
+      if (s.b_map) s.b_map(reinterpret_cast<float*>(dst), sp.nr * st.kcp);
     }
   }
   if (tiny) st.tiny.store(1, std::memory_order_relaxed);
@@ -386,7 +392,7 @@ bool path_available(Path p) {
 }
 
 Path choose(const Problem& p, Path force) {
-  const bool bf16_ok = bf16_exact(p.a.type) && bf16_exact(p.b.type);
+  const bool bf16_ok = bf16_exact(p.a.type) && bf16_exact(p.b.type) && !p.a.map && !p.b.map;
   if (force != Path::Auto && path_available(force) && (force != Path::Avx512Bf16 || bf16_ok)) return force;
   if (bf16_ok && path_available(Path::Avx512Bf16)) return Path::Avx512Bf16;
   return best_f32_path();
@@ -411,9 +417,11 @@ Single make_single(const Problem& p, const detail::KernelSpec* spec, int64_t b) 
   s.a_rs = p.a.stride_row;
   s.a_cs = p.a.stride_col;
   s.a_type = p.a.type;
+  s.a_map = p.a.map;
   s.b_rs = p.b.stride_row;
   s.b_cs = p.b.stride_col;
   s.b_type = p.b.type;
+  s.b_map = p.b.map;
   s.c = p.c + b * p.c_stride_batch;
   s.ldc = p.ldc;
   s.alpha = p.alpha;
@@ -445,8 +453,12 @@ void naive_single(const Single& s) {
   for (int64_t i = 0; i < s.m; ++i)
     for (int64_t j = 0; j < s.n; ++j) {
       float acc = 0.0f;
-      for (int64_t q = 0; q < s.k; ++q)
-        acc += decode_at(s.a_type, s.a, i * s.a_rs + q * s.a_cs) * decode_at(s.b_type, s.b, q * s.b_rs + j * s.b_cs);
+      for (int64_t q = 0; q < s.k; ++q) {
+        float a = decode_at(s.a_type, s.a, i * s.a_rs + q * s.a_cs), b = decode_at(s.b_type, s.b, q * s.b_rs + j * s.b_cs);
+        if (s.a_map) s.a_map(&a, 1);
+        if (s.b_map) s.b_map(&b, 1);
+        acc += a * b;
+      }
       float& c = s.c[i * s.ldc + j];
       const float v = s.alpha * acc;
       c = s.accumulate ? c + v : v;

@@ -21,12 +21,16 @@ constexpr int kNumElemTypes = 5;
 // A strided view of a (batch of) matrix operand. Strides are in ELEMENTS and may be any
 // value (negative, zero for broadcasting, transposed layouts): A element (i, p) of batch b is
 // at data[b*stride_batch + i*stride_row + p*stride_col]; for B, (p, j) likewise.
+// With `map`, every decoded element x enters the product as map(x) (applied in place to packed
+// f32 panels; +0 must map to +0): the bf16 path is not taken for such an operand.
+typedef void (*ElementMap)(float* x, int64_t n);
 struct Operand {
   const void* data = nullptr;
   ElemType type = ElemType::F32;
   int64_t stride_row = 0;
   int64_t stride_col = 1;
   int64_t stride_batch = 0;
+  ElementMap map = nullptr;
 };
 
 struct Problem {

@@ -37,6 +37,7 @@ inline float load(const void* base, ElemType t, int64_t off, const DecodeTables&
 void decode_b_row(const Operand& o, int64_t b, int64_t k, int64_t n0, int64_t n, float* dst, const DecodeTables& T) {
   const int64_t base = b * o.batch_stride + k * o.row_stride + n0 * o.col_stride;
   for (int64_t j = 0; j < n; j++) dst[j] = load(o.data, o.type, base + j * o.col_stride, T);
+  if (o.map) o.map(dst, n);
 }
 
 }  // namespace
@@ -59,7 +60,8 @@ void gemm_reference(const GemmArgs& g) {
       std::fill(acc.begin(), acc.end(), 0.0f);
       const int64_t abase = b * g.a.batch_stride + m * g.a.row_stride;
       for (int64_t k = 0; k < g.K; k++) {
-        const float a = load(g.a.data, g.a.type, abase + k * g.a.col_stride, T);
+        float a = load(g.a.data, g.a.type, abase + k * g.a.col_stride, T);
+        if (g.a.map) g.a.map(&a, 1);
         const float* brow = bpanel.data() + k * nb;
         for (int64_t j = 0; j < nb; j++) {
           const float p = a * brow[j];
