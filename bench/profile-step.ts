@@ -2,9 +2,10 @@
 // native plan and run with the addon's per-instruction timers; instructions are grouped by kind
 // (gemm, fused elementwise chain, reduction, …) and the top instructions are listed.
 //
-//   node --import tsx bench/profile-step.ts [--counts] [modes…]     (default: f32 f16 fp8)
+//   node --import tsx bench/profile-step.ts [--counts] [--top N] [modes…]   (default: f32 f16 fp8)
 //
-// --counts runs with the cast counters on, as `scalify train` does.
+// --counts runs with the cast counters on, as `scalify train` does; --top N lists N instructions
+// (default 12).
 import * as sf from "../index.js";
 import type { Tensor } from "../index.js";
 import { IMAGE_SIZE, loadMnist } from "../examples/mnist/data.js";
@@ -64,7 +65,7 @@ function profile(mode: Mode): void {
     buckets.set(k, b);
   });
   for (const [k, b] of buckets) console.log(`  by output size: ${k.padEnd(16)} ${String(b.n).padStart(5)} instrs ${b.ms.toFixed(2).padStart(8)} ms`);
-  const top = perInstr.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 12);
+  const top = perInstr.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, TOP);
   console.log("  top instructions:");
   for (const { ms, i } of top) {
     const ins = instrs[i]!;
@@ -74,6 +75,8 @@ function profile(mode: Mode): void {
 }
 
 const COUNTING = process.argv.includes("--counts");
-const named = process.argv.slice(2).filter((a) => a !== "--counts");
+const topAt = process.argv.indexOf("--top");
+const TOP = topAt > 0 ? Number(process.argv[topAt + 1]) : 12;
+const named = process.argv.slice(2).filter((a, i, all) => a !== "--counts" && a !== "--top" && all[i - 1] !== "--top");
 const modes = (named.length ? named : MODES) as Mode[];
 for (const m of modes) profile(m);

@@ -62,12 +62,14 @@ function timeIt(f: () => unknown, reps = REPS, warmup = 2): number {
 function timeInterleaved(fs: (() => unknown)[], reps = REPS, warmup = 2): number[] {
   for (let i = 0; i < warmup; i++) fs.forEach((f) => f());
   const ts = fs.map(() => [] as number[]);
+  // The order rotates each repetition (a fixed one favours whichever runs first).
   for (let i = 0; i < reps; i++)
-    fs.forEach((f, k) => {
+    for (let j = 0; j < fs.length; j++) {
+      const k = (i + j) % fs.length;
       const t0 = performance.now();
-      f();
+      fs[k]!();
       ts[k]!.push(performance.now() - t0);
-    });
+    }
   return ts.map(median);
 }
 

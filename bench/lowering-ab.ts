@@ -1,0 +1,56 @@
+// A/B of one lowering choice on the MNIST training step: the step of a mode is compiled twice,
+// with the option off and on, and both plans run in one process, alternating which goes first
+// (on this VM the plan that runs second in a pair is measurably slower, so a fixed order biases
+// the result). Prints medians, their ratio, and whether the two plans' results are bit-identical.
+//
+//   node --import tsx bench/lowering-ab.ts [mode] [option] [rounds]   (default: fp8 foldCasts 40)
+//
+// option: a boolean of runtime/native/lower.ts LowerOptions (fusion, foldScales, foldCasts, reuse).
+import * as sf from "../index.js";
+import type { Tensor } from "../index.js";
+import { IMAGE_SIZE, loadMnist } from "../examples/mnist/data.js";
+import { MODES, type Mode } from "../examples/mnist/model.js";
+import { BATCH, initialState, makeOptimizer, makeTrainStep } from "../examples/mnist/train.js";
+import { compileNative } from "../runtime/native/backend.js";
+import type { LowerOptions } from "../runtime/native/lower.js";
+
+const OPTIONS = ["fusion", "foldScales", "foldCasts", "reuse"] as const;
+const mode = (process.argv[2] ?? "fp8") as Mode;
+const option = (process.argv[3] ?? "foldCasts") as (typeof OPTIONS)[number];
+const rounds = Number(process.argv[4] ?? 40);
+if (!MODES.includes(mode) || !OPTIONS.includes(option) || !(rounds > 0)) {
+  console.error(`usage: lowering-ab.ts [${MODES.join("|")}] [${OPTIONS.join("|")}] [rounds]`);
+  process.exit(2);
+}
+
+const data = loadMnist().train;
+const s = initialState(mode, 0, "adam");
+const step = makeTrainStep(mode, makeOptimizer("adam", mode), { backend: "native" });
+const xf = sf.fromBits(data.images.slice(0, BATCH * IMAGE_SIZE), "f32", [BATCH, IMAGE_SIZE]);
+const x = mode === "f32" ? xf : new sf.ScaledArray(sf.ops.astype(xf, "f16"), 1);
+const y = sf.fromBits(data.labels.slice(0, BATCH), "i32", [BATCH]);
+const program = step.lower(s.params, s.optState, x, y);
+const variants = [false, true].map((on) => {
+  const opts: LowerOptions = { [option]: on };
+  return { on, ...compileNative(program, opts), times: [] as number[] };
+});
+const args = sf.tree
+  .leaves([s.params, s.optState, x, y])
+  .flatMap((l: unknown) => (l instanceof sf.ScaledArray ? [l.data, l.scale] : [l as Tensor]))
+  .map((t) => t.storage);
+
+const REPS = 5;
+for (let r = 0; r < rounds; r++)
+  for (let k = 0; k < 2; k++) {
+    const v = variants[(r + k) % 2]!;
+    v.plan.execute(args);
+    const t0 = performance.now();
+    for (let i = 0; i < REPS; i++) v.plan.execute(args);
+    v.times.push((performance.now() - t0) / REPS);
+  }
+
+const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1]!;
+const [off, on] = variants as [(typeof variants)[0], (typeof variants)[0]];
+const bytes = (xs: ReturnType<typeof off.plan.execute>) => xs.map((o) => Buffer.from(o.buffer, o.byteOffset, o.byteLength));
+const same = bytes(off.plan.execute(args)).every((b, i) => b.equals(bytes(on.plan.execute(args))[i]!));
+console.log(`${mode} step, ${option}: off ${median(off.times).toFixed(2)} ms (${off.lowered.stats.instructions} instructions), on ${median(on.times).toFixed(2)} ms (${on.lowered.stats.instructions}); on/off ${(median(on.times) / median(off.times)).toFixed(3)}; results ${same ? "bit-identical" : "DIFFER"}`);
