@@ -1,43 +1,34 @@
-// A/B of one lowering choice on the MNIST training step: the step of a mode is compiled twice,
+// A/B of one lowering choice on the MNIST training step (or bench (c)'s value and grad): the step of a mode is compiled twice,
 // with the option off and on, and both plans run in one process, alternating which goes first
 // (on this VM the plan that runs second in a pair is measurably slower, so a fixed order biases
 // the result). Prints medians, their ratio, and whether the two plans' results are bit-identical.
 //
-//   node --import tsx bench/lowering-ab.ts [mode] [option] [rounds]   (default: fp8 foldCasts 40)
+//   node --import tsx bench/lowering-ab.ts [--value-and-grad] [mode] [option] [rounds]
+//
+// Defaults: fp8 foldCasts 40. --value-and-grad: bench (c)'s step (no optimizer) instead.
 //
 // option: a boolean of runtime/native/lower.ts LowerOptions (fusion, foldScales, foldCasts, reuse).
-import * as sf from "../index.js";
-import type { Tensor } from "../index.js";
-import { IMAGE_SIZE, loadMnist } from "../examples/mnist/data.js";
 import { MODES, type Mode } from "../examples/mnist/model.js";
-import { BATCH, initialState, makeOptimizer, makeTrainStep } from "../examples/mnist/train.js";
 import { compileNative } from "../runtime/native/backend.js";
 import type { LowerOptions } from "../runtime/native/lower.js";
+import { mnistStep } from "./mnist-step.js";
 
 const OPTIONS = ["fusion", "foldScales", "foldCasts", "reuse"] as const;
-const mode = (process.argv[2] ?? "fp8") as Mode;
-const option = (process.argv[3] ?? "foldCasts") as (typeof OPTIONS)[number];
-const rounds = Number(process.argv[4] ?? 40);
+const VALUE_AND_GRAD = process.argv.includes("--value-and-grad");
+const [modeArg, optionArg, roundsArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const mode = (modeArg ?? "fp8") as Mode;
+const option = (optionArg ?? "foldCasts") as (typeof OPTIONS)[number];
+const rounds = Number(roundsArg ?? 40);
 if (!MODES.includes(mode) || !OPTIONS.includes(option) || !(rounds > 0)) {
   console.error(`usage: lowering-ab.ts [${MODES.join("|")}] [${OPTIONS.join("|")}] [rounds]`);
   process.exit(2);
 }
 
-const data = loadMnist().train;
-const s = initialState(mode, 0, "adam");
-const step = makeTrainStep(mode, makeOptimizer("adam", mode), { backend: "native" });
-const xf = sf.fromBits(data.images.slice(0, BATCH * IMAGE_SIZE), "f32", [BATCH, IMAGE_SIZE]);
-const x = mode === "f32" ? xf : new sf.ScaledArray(sf.ops.astype(xf, "f16"), 1);
-const y = sf.fromBits(data.labels.slice(0, BATCH), "i32", [BATCH]);
-const program = step.lower(s.params, s.optState, x, y);
+const { program, args } = mnistStep(mode, VALUE_AND_GRAD);
 const variants = [false, true].map((on) => {
   const opts: LowerOptions = { [option]: on };
   return { on, ...compileNative(program, opts), times: [] as number[] };
 });
-const args = sf.tree
-  .leaves([s.params, s.optState, x, y])
-  .flatMap((l: unknown) => (l instanceof sf.ScaledArray ? [l.data, l.scale] : [l as Tensor]))
-  .map((t) => t.storage);
 
 const REPS = 5;
 for (let r = 0; r < rounds; r++)

@@ -2,17 +2,15 @@
 // native plan and run with the addon's per-instruction timers; instructions are grouped by kind
 // (gemm, fused elementwise chain, reduction, …) and the top instructions are listed.
 //
-//   node --import tsx bench/profile-step.ts [--counts] [--top N] [modes…]   (default: f32 f16 fp8)
+//   node --import tsx bench/profile-step.ts [--counts] [--top N] [--value-and-grad] [modes…]
 //
-// --counts runs with the cast counters on, as `scalify train` does; --top N lists N instructions
-// (default 12).
-import * as sf from "../index.js";
-import type { Tensor } from "../index.js";
-import { IMAGE_SIZE, loadMnist } from "../examples/mnist/data.js";
+// Modes default to f32 f16 fp8. --counts runs with the cast counters on, as `scalify train` does;
+// --top N lists N instructions (default 12); --value-and-grad profiles bench (c)'s step (the
+// loss's value and gradient, no optimizer) instead of the training step.
 import { MODES, type Mode } from "../examples/mnist/model.js";
-import { BATCH, initialState, makeOptimizer, makeTrainStep } from "../examples/mnist/train.js";
 import { compileNative, STATS_LENGTH } from "../runtime/native/backend.js";
 import type { InstrJSON } from "../runtime/native/plan-json.js";
+import { mnistStep } from "./mnist-step.js";
 
 const REPS = 20;
 
@@ -23,16 +21,8 @@ function label(ins: InstrJSON): string {
 }
 
 function profile(mode: Mode): void {
-  const data = loadMnist().train;
-  const s = initialState(mode, 0, "adam");
-  const step = makeTrainStep(mode, makeOptimizer("adam", mode), { backend: "native" });
-  const xf = sf.fromBits(data.images.slice(0, BATCH * IMAGE_SIZE), "f32", [BATCH, IMAGE_SIZE]);
-  const x = mode === "f32" ? xf : new sf.ScaledArray(sf.ops.astype(xf, "f16"), 1);
-  const y = sf.fromBits(data.labels.slice(0, BATCH), "i32", [BATCH]);
-  const program = step.lower(s.params, s.optState, x, y);
+  const { program, args } = mnistStep(mode, VALUE_AND_GRAD);
   const { plan, lowered } = compileNative(program);
-  const flat = sf.tree.leaves([s.params, s.optState, x, y]).flatMap((l: unknown) => (l instanceof sf.ScaledArray ? [l.data, l.scale] : [l as Tensor]));
-  const args = flat.map((t) => t.storage);
   const instrs = lowered.plan.instrs;
   const timings = new Float64Array(instrs.length);
   const counts = COUNTING ? new Float64Array(STATS_LENGTH) : undefined;
@@ -75,8 +65,9 @@ function profile(mode: Mode): void {
 }
 
 const COUNTING = process.argv.includes("--counts");
+const VALUE_AND_GRAD = process.argv.includes("--value-and-grad");
 const topAt = process.argv.indexOf("--top");
 const TOP = topAt > 0 ? Number(process.argv[topAt + 1]) : 12;
-const named = process.argv.slice(2).filter((a, i, all) => a !== "--counts" && a !== "--top" && all[i - 1] !== "--top");
+const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--top");
 const modes = (named.length ? named : MODES) as Mode[];
 for (const m of modes) profile(m);
