@@ -160,7 +160,8 @@ export function foldCasts(nodes: readonly Node[], outputs: readonly Atom[]): { n
     if (n.prim !== "convert_element_type" || (c.dtype !== "f8e4m3fn" && c.dtype !== "f8e5m2")) continue;
     if (!isVar(x) || !isFloat(x.dtype) || results.has(c)) continue;
     const rs = readers.get(c) ?? [];
-    if (rs.length === 0 || !rs.every((r) => r.prim === "dot_general" && r.inputs.indexOf(c) < 2 && r.inputs.lastIndexOf(c) < 2)) continue;
+    // Read as an operand (positions 0 and 1), never as a folded scale (position 2).
+    if (rs.length === 0 || !rs.every((r) => r.prim === "dot_general" && r.inputs.lastIndexOf(c) < 2)) continue;
     folds.set(c, { source: x, rounding: { dtype: c.dtype, saturate: n.params.saturate === true }, cast: n });
   }
   const out: Node[] = [];

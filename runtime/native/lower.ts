@@ -1,11 +1,12 @@
 // Program → native execution plan (runtime/native/plan-json.ts), validated again by the addon.
 // Steps: inline custom_vjp bodies, fold scalar scales into dot_general / reduce_sum and fp8
-// casts into the dot_generals that read them (graph.ts); group elementwise chains into fused instructions (fuse.ts), full reductions of a
-// chain's value computed inside it (absorbReductions); give every value a
-// slot of memory, reusing a slot once every value in it is dead (liveness), letting reshape-like
-// results share their operand's memory and letting a fused chain or dynamic_update_slice write
-// into an operand that dies there. Program outputs that are inputs, constants, literals or
-// repeats are not computed by the plan: `outputs` says where each comes from.
+// casts into the dot_generals that read them (graph.ts); group elementwise chains into fused
+// instructions (fuse.ts), full reductions of a chain's value computed inside it
+// (absorbReductions); give every value a slot of memory, reusing a slot once every value in it
+// is dead (liveness), letting reshape-like results share their operand's memory and letting a
+// fused chain or dynamic_update_slice write into an operand that dies there. Program outputs
+// that are inputs, constants, literals or repeats are not computed by the plan: `outputs` says
+// where each comes from.
 import { encode } from "../numerics/codec.js";
 import { isFloat, itemSize, type DType, type Storage } from "../../ir/dtype.js";
 import { isVar, Literal, type Atom, type Program, type Var } from "../../ir/program.js";
