@@ -1,68 +1,100 @@
-// Training-step time per mode on one backend, measured apart from the training runs: modes are
-// interleaved round by round (so that load from other processes hits every mode alike), without
-// the cast-count instrumentation unless asked, and the median per-step time of the rounds is
-// reported. Each round starts with a few untimed steps: right after another mode's round the
-// caches hold that mode's data, and timing those first steps penalises the mode with the most
-// bytes (f32), which made the scaled steps look up to 0.3× cheaper relative to f32 than they are
-// when a mode trains on its own.
+// Training-step time per mode on one backend, measured as training runs it: each mode trains on
+// its own in a fresh process (20 untimed steps, then `steps` timed ones over 60 distinct batches,
+// the whole `step(...)` call each), and the processes of the modes take turns, the order
+// rotating run by run, so that load from other processes hits every mode alike. Per mode it
+// prints the median of the runs' median step times; the ratio to f32 is taken run by run.
 //
-//   node --import tsx examples/mnist/step-time.ts [native|reference] [rounds] [--counts]
+// Why not modes interleaved in one process (as this script did before): with the three modes'
+// parameters, optimizer states and plans alive at once, and each round starting right after
+// another mode's, every step ran slower than in training (f32 11–13 ms instead of 7–8 here), and
+// f32, with the most bytes, the most: the ratios came out ~0.2 lower than a mode training alone.
+//
+//   node --import tsx examples/mnist/step-time.ts [native|reference] [runs] [--counts] [--steps N]
 //
 // --counts turns the cast counters on, as `scalify train` runs.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import * as sf from "scalify";
 import type { Backend } from "scalify";
 import { IMAGE_SIZE, loadMnist } from "./data.js";
 import { MODES, type Mode } from "./model.js";
 import { BATCH, initialState, makeOptimizer, makeTrainStep } from "./train.js";
 
-export interface StepTimes {
-  mode: Mode;
-  /** Median over rounds of the mean step time in a round. */
-  medianMs: number;
-  minMs: number;
-  ratioToF32: number;
+const WARM_STEPS = 20;
+const BATCHES = 60;
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Median step time (ms) of `mode` training alone in this process. */
+export function measureStepTime(mode: Mode, backend: Backend, steps = 200, counting = false): number {
+  const data = loadMnist().train;
+  const s = initialState(mode, 0, "adam");
+  const castStats = counting ? { ...sf.newCastStats(), byDtype: {} } : undefined;
+  const step = makeTrainStep(mode, makeOptimizer("adam", mode), { backend, castStats });
+  const batches = Array.from({ length: BATCHES }, (_, b) => {
+    const xf = sf.fromBits(data.images.slice(b * BATCH * IMAGE_SIZE, (b + 1) * BATCH * IMAGE_SIZE), "f32", [BATCH, IMAGE_SIZE]);
+    const x = mode === "f32" ? xf : new sf.ScaledArray(sf.ops.astype(xf, "f16"), 1);
+    return { x, y: sf.fromBits(data.labels.slice(b * BATCH, (b + 1) * BATCH), "i32", [BATCH]) };
+  });
+  let params = s.params;
+  let state = s.optState;
+  const times: number[] = [];
+  for (let i = 0; i < WARM_STEPS + steps; i++) {
+    const { x, y } = batches[i % BATCHES]!;
+    const t0 = performance.now();
+    const out = step(params, state, x, y);
+    out.loss.item();
+    params = out.params;
+    state = out.state;
+    if (i >= WARM_STEPS) times.push(performance.now() - t0);
+  }
+  return median(times);
 }
 
-export function measureStepTimes(backend: Backend, rounds = 7, stepsPerRound = 20, counting = false, warmSteps = 3): StepTimes[] {
-  const data = loadMnist().train;
-  const runners = MODES.map((mode) => {
-    const s = initialState(mode, 0, "adam");
-    const castStats = counting ? { ...sf.newCastStats(), byDtype: {} } : undefined;
-    const step = makeTrainStep(mode, makeOptimizer("adam", mode), { backend, castStats });
-    const images = data.images.slice(0, BATCH * IMAGE_SIZE);
-    const xf = sf.fromBits(images, "f32", [BATCH, IMAGE_SIZE]);
-    const x = mode === "f32" ? xf : new sf.ScaledArray(sf.ops.astype(xf, "f16"), 1);
-    const y = sf.fromBits(data.labels.slice(0, BATCH), "i32", [BATCH]);
-    let params = s.params;
-    let state = s.optState;
-    const run = () => {
-      const out = step(params, state, x, y);
-      out.loss.item();
-      params = out.params;
-      state = out.state;
-    };
-    for (let i = 0; i < 3; i++) run(); // compile and warm up
-    return { mode, run, times: [] as number[] };
-  });
-  // The order rotates round by round: whichever mode runs right after another is measurably
-  // slower here (up to ~15 %), so a fixed order would favour the first.
-  for (let r = 0; r < rounds; r++)
-    for (let k = 0; k < runners.length; k++) {
-      const m = runners[(r + k) % runners.length]!;
-      for (let i = 0; i < warmSteps; i++) m.run();
-      const t0 = performance.now();
-      for (let i = 0; i < stepsPerRound; i++) m.run();
-      m.times.push((performance.now() - t0) / stepsPerRound);
+export interface StepTimes {
+  mode: Mode;
+  /** Median over runs of the median step time of a run. */
+  medianMs: number;
+  minMs: number;
+  /** Median and range over runs of this mode's time / f32's time in the same run. */
+  ratioToF32: number;
+  ratioRange: [number, number];
+}
+
+/** Each mode in its own process, `runs` times, the order rotating (see the file comment). */
+export function measureStepTimes(backend: Backend, runs = 5, steps = 200, counting = false): StepTimes[] {
+  const ms = new Map<Mode, number[]>(MODES.map((m) => [m, []]));
+  for (let r = 0; r < runs; r++)
+    for (let k = 0; k < MODES.length; k++) {
+      const mode = MODES[(r + k) % MODES.length]!;
+      const args = [...process.execArgv, fileURLToPath(import.meta.url), backend, "--child", mode, "--steps", String(steps), ...(counting ? ["--counts"] : [])];
+      const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+      const line = (child.stdout ?? "").split("\n").find((l) => l.startsWith("@@MS "));
+      if (!line) throw new Error(`step-time: the ${mode} run failed: ${(child.stderr || child.error?.message || "").slice(0, 400)}`);
+      ms.get(mode)!.push(Number(line.slice(4)));
     }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const f32 = median(runners[0]!.times);
-  return runners.map((m) => ({ mode: m.mode, medianMs: median(m.times), minMs: Math.min(...m.times), ratioToF32: median(m.times) / f32 }));
+  const f32 = ms.get("f32")!;
+  return MODES.map((mode) => {
+    const t = ms.get(mode)!;
+    const ratios = t.map((v, r) => v / f32[r]!);
+    return { mode, medianMs: median(t), minMs: Math.min(...t), ratioToF32: median(ratios), ratioRange: [Math.min(...ratios), Math.max(...ratios)] };
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const backend = (process.argv[2] ?? "native") as Backend;
-  const rounds = Number(process.argv[3] ?? 7);
-  const counting = process.argv.includes("--counts");
-  for (const t of measureStepTimes(backend, rounds, 20, counting))
-    console.log(`${t.mode.padEnd(4)} median ${t.medianMs.toFixed(1)} ms/step  min ${t.minMs.toFixed(1)}  × f32 ${t.ratioToF32.toFixed(2)}`);
+  const argv = process.argv.slice(2);
+  const backend = (argv[0] ?? "native") as Backend;
+  const counting = argv.includes("--counts");
+  const stepsAt = argv.indexOf("--steps");
+  const steps = stepsAt >= 0 ? Number(argv[stepsAt + 1]) : 200;
+  const childAt = argv.indexOf("--child");
+  if (childAt >= 0) {
+    process.stdout.write(`@@MS ${measureStepTime(argv[childAt + 1] as Mode, backend, steps, counting)}\n`);
+  } else {
+    const runs = Number(argv[1] && !argv[1].startsWith("--") ? argv[1] : 5);
+    for (const t of measureStepTimes(backend, runs, steps, counting))
+      console.log(
+        `${t.mode.padEnd(4)} median ${t.medianMs.toFixed(2)} ms/step  min ${t.minMs.toFixed(2)}  × f32 ${t.ratioToF32.toFixed(2)} (${t.ratioRange[0].toFixed(2)}–${t.ratioRange[1].toFixed(2)})`,
+      );
+  }
 }
