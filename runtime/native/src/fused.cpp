@@ -104,6 +104,15 @@ class FusedKernel : public Kernel {
       }
     }
     if (ctx.stats) add_stats(ctx.stats, scalar_stats);
+    // Ops that are the identity in this run (a rank-0 factor or divisor that is exactly 1).
+    std::vector<char> one(ops_.size(), 0);
+    for (size_t j = 0; j < ops_.size(); j++) {
+      const int k = ops_[j].identity_when_one;
+      if (k < 0) continue;
+      float v;
+      std::memcpy(&v, &sval[static_cast<size_t>(ops_[j].args[static_cast<size_t>(k)])], 4);
+      one[j] = v == 1.0f;
+    }
     // Outputs that are scalar registers (only when the whole group is rank 0).
     for (size_t k = 0; k < outputs_.size(); k++) {
       const size_t r = static_cast<size_t>(outputs_[k]);
@@ -163,6 +172,7 @@ class FusedKernel : public Kernel {
             continue;
           }
           R[r] = base + static_cast<size_t>(slot_[r]) * kSlotStride;
+          if (ops_[j].identity_when_one >= 0 && one[j]) continue;
           if (ops_[j].code == BCAST_VIEW) gather_view(ops_[j], ins[ops_[j].view_input], start, L, static_cast<uint32_t*>(R[r]), T);
           else exec_op(ops_[j], R.data(), R[r], L, stp, T);
         }
@@ -358,7 +368,19 @@ class FusedKernel : public Kernel {
       }
       cost_ += op_cost(ops_[j].code);
       release_until(static_cast<int64_t>(j));  // operands last read by this op may be overwritten by it
-      slot_[r] = take();
+      VOp& op = ops_[j];
+      const int k = (op.code == F_MUL && (op.scalar_args & 1u)) ? 0 : (op.code == F_MUL || op.code == F_DIV) && (op.scalar_args & 2u) ? 1 : -1;
+      const size_t x = k < 0 ? 0 : static_cast<size_t>(op.args[static_cast<size_t>(1 - k)]);
+      const auto freed = k < 0 ? free_slots.end() : std::find(free_slots.begin(), free_slots.end(), slot_[x]);
+      if (k >= 0 && (op.scalar_args & (1u << (1 - k))) == 0 && !regs_[x].scalar && slot_[x] >= 0 && last[x] == static_cast<int64_t>(j) && regs_[x].dtype == op.dtype &&
+          freed != free_slots.end()) {
+        // The result takes x's slot, so that skipping the op leaves it in place (VOp::identity_when_one).
+        slot_[r] = slot_[x];
+        free_slots.erase(freed);
+        op.identity_when_one = k;
+      } else {
+        slot_[r] = take();
+      }
       live.emplace_back(last[r], slot_[r]);
     }
     n_slots_ = next;

@@ -66,6 +66,10 @@ struct VOp {
   // A cast to f32 of a value whose lanes are already exact f32 (a decoded f16, bf16 or fp8 block):
   // its register shares the operand's lanes instead of copying them.
   bool alias = false;
+  // x·s or x/s with s a rank-0 argument (this index) and x dying here, the result in x's slot:
+  // when s is exactly 1 in a run, the op is skipped (x·1 = x/1 = x, −0, ±Inf and NaN included).
+  // Scaled programs multiply by scale ratios that are 1 whenever a scale did not change.
+  int identity_when_one = -1;
 };
 
 /** Per-thread cast counters, per target dtype. */

@@ -16,7 +16,8 @@ import { runNative } from "../../../runtime/native/backend.js";
 import { hoistElementwise } from "../../../runtime/native/fuse.js";
 import { flatten } from "../../../runtime/native/graph.js";
 import { lower } from "../../../runtime/native/lower.js";
-import type { Tensor } from "../../../runtime/tensor.js";
+import { encode } from "../../../runtime/numerics/codec.js";
+import { Tensor } from "../../../runtime/tensor.js";
 import { disagreement, FLOATS, pick, randInt, randomShape, randomTensor, rng, type Rng } from "./gen.js";
 
 const BINARY = ["add", "sub", "mul", "div", "max", "min"] as const;
@@ -245,4 +246,43 @@ describe("elementwise nodes join their producer's group before it is sealed", ()
     const want = interpret(program, args);
     runNative(program, args).forEach((got, k) => expect(disagreement(got, want[k]!, "exact"), `output ${k}`).toBeUndefined());
   });
+});
+
+describe("a multiplication or division by a rank-0 operand that is exactly 1 is skipped at run time", () => {
+  // neg(x)·s, then ÷ t, then u·(…), then a second use of an earlier value: each factor or divisor
+  // is a rank-0 input, 1 or not, so the kernel runs both with and without skipping. x holds
+  // ±0, ±Inf, NaN, subnormals and ordinary values; f16 values go through the f16 chain too.
+  function program(dtype: DType, n: number): Program {
+    const v = (s: number[] = [n]) => new Var({ dtype, shape: s });
+    const [x, s, t, u] = [v(), v([]), v([]), v([])];
+    const [a, b, c, d, e] = [v(), v(), v(), v(), v()];
+    const eqs = [
+      makeEquation("neg", {}, [x], [a]),
+      makeEquation("mul", {}, [a, s], [b]),
+      makeEquation("div", {}, [b, t], [c]),
+      makeEquation("mul", {}, [u, c], [d]),
+      makeEquation("add", {}, [d, x], [e]),
+    ];
+    return new Program([x, s, t, u], [], eqs, [e, d], ["x", "s", "t", "u"]);
+  }
+  const specials = [0, -0, Infinity, -Infinity, NaN, 1e-40, -3e-39, 6e-8, 1.5, -2.75, 65504, 1e30];
+
+  for (const dtype of ["f32", "f16"] as const)
+    for (const [s, t, u] of [
+      [1, 1, 1],
+      [1, 2, 1],
+      [0.5, 1, 4],
+      [1, 1, -1],
+      [2, 0.25, 1],
+    ])
+      it(`${dtype}: s = ${s}, t = ${t}, u = ${u}`, () => {
+        const n = 4099; // several blocks and a tail
+        const p = program(dtype, n);
+        const r = rng(n + s * 7 + t * 3 + u);
+        const xs = Array.from({ length: n }, (_, i) => (i < specials.length ? specials[i]! : (r() - 0.5) * 2 ** Math.floor(r() * 40 - 20)));
+        const args = [new Tensor(dtype, [n], encode(xs, dtype)), ...[s, t, u].map((k) => new Tensor(dtype, [], encode([k], dtype)))];
+        expect(lower(p).stats.fusedGroups).toBe(1);
+        const want = interpret(p, args);
+        runNative(p, args).forEach((got, k) => expect(disagreement(got, want[k]!, "exact"), `output ${k}`).toBeUndefined());
+      });
 });
