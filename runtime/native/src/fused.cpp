@@ -368,12 +368,14 @@ class FusedKernel : public Kernel {
       }
       cost_ += op_cost(ops_[j].code);
       release_until(static_cast<int64_t>(j));  // operands last read by this op may be overwritten by it
+      // x·s, s·x or x/s with s read as one value (k: its argument) and x a block dying here.
       VOp& op = ops_[j];
       const int k = (op.code == F_MUL && (op.scalar_args & 1u)) ? 0 : (op.code == F_MUL || op.code == F_DIV) && (op.scalar_args & 2u) ? 1 : -1;
       const size_t x = k < 0 ? 0 : static_cast<size_t>(op.args[static_cast<size_t>(1 - k)]);
       const auto freed = k < 0 ? free_slots.end() : std::find(free_slots.begin(), free_slots.end(), slot_[x]);
-      if (k >= 0 && (op.scalar_args & (1u << (1 - k))) == 0 && !regs_[x].scalar && slot_[x] >= 0 && last[x] == static_cast<int64_t>(j) && regs_[x].dtype == op.dtype &&
-          freed != free_slots.end()) {
+      const bool x_dies_here = k >= 0 && (op.scalar_args & (1u << (1 - k))) == 0 && !regs_[x].scalar && slot_[x] >= 0 &&
+                               last[x] == static_cast<int64_t>(j) && freed != free_slots.end();
+      if (x_dies_here && regs_[x].dtype == op.dtype) {
         // The result takes x's slot, so that skipping the op leaves it in place (VOp::identity_when_one).
         slot_[r] = slot_[x];
         free_slots.erase(freed);
