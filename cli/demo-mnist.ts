@@ -28,6 +28,8 @@ export const mnistDemoStep = {
         ["mode", "loss", "train acc", "test acc", "ms/step", "non-finite"],
         ...runs.map((r) => [r.mode, e(r).loss.toFixed(4), pct(e(r).trainAccuracy), pct(e(r).testAccuracy), e(r).stepMs.toFixed(1), String(r.nonFinite)]),
       ]),
+      "ms/step: the mean over this first epoch, fp8 right after f32 in one process, cast counting on;",
+      "  each mode's steady-state step alone: node --import tsx examples/mnist/step-time.ts (README)",
       `f32 − fp8 test accuracy: ${((e(f32).testAccuracy - e(fp8).testAccuracy) * 100).toFixed(2)} points`,
       `fp8 casts: e4m3fn ${fp8Casts("f8e4m3fn").saturated} saturated, ${fp8Casts("f8e4m3fn").flushedToZero} flushed to zero; ` +
         `e5m2 ${fp8Casts("f8e5m2").saturated} saturated, ${fp8Casts("f8e5m2").flushedToZero} flushed to zero` +
