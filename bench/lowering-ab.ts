@@ -1,5 +1,6 @@
-// A/B of one lowering choice on the MNIST training step (or bench (c)'s value and grad): the step of a mode is compiled twice,
-// with the option off and on, and both plans run in one process, alternating which goes first
+// A/B of one lowering choice on the MNIST training step (or bench (c)'s value and grad): the
+// step of a mode is compiled twice, with the option off and on, and both plans run in one
+// process, alternating which goes first
 // (on this VM the plan that runs second in a pair is measurably slower, so a fixed order biases
 // the result). Prints medians, their ratio, and whether the two plans' results are bit-identical.
 //
@@ -43,5 +44,6 @@ for (let r = 0; r < rounds; r++)
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1]!;
 const [off, on] = variants as [(typeof variants)[0], (typeof variants)[0]];
 const bytes = (xs: ReturnType<typeof off.plan.execute>) => xs.map((o) => Buffer.from(o.buffer, o.byteOffset, o.byteLength));
-const same = bytes(off.plan.execute(args)).every((b, i) => b.equals(bytes(on.plan.execute(args))[i]!));
+const [offOut, onOut] = [bytes(off.plan.execute(args)), bytes(on.plan.execute(args))];
+const same = offOut.every((b, i) => b.equals(onOut[i]!));
 console.log(`${mode} step, ${option}: off ${median(off.times).toFixed(2)} ms (${off.lowered.stats.instructions} instructions), on ${median(on.times).toFixed(2)} ms (${on.lowered.stats.instructions}); on/off ${(median(on.times) / median(off.times)).toFixed(3)}; results ${same ? "bit-identical" : "DIFFER"}`);

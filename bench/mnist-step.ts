@@ -4,16 +4,13 @@
 import * as sf from "../index.js";
 import type { Program, Tensor } from "../index.js";
 import type { Storage } from "../ir/dtype.js";
-import { IMAGE_SIZE, loadMnist } from "../examples/mnist/data.js";
+import { loadMnist } from "../examples/mnist/data.js";
 import { mlpLoss, type Mode } from "../examples/mnist/model.js";
-import { BATCH, initialState, makeOptimizer, makeTrainStep } from "../examples/mnist/train.js";
+import { BATCH, Batcher, initialState, makeOptimizer, makeTrainStep } from "../examples/mnist/train.js";
 
 export function mnistStep(mode: Mode, valueAndGradOnly: boolean): { program: Program; args: Storage[] } {
-  const data = loadMnist().train;
   const s = initialState(mode, 0, "adam");
-  const xf = sf.fromBits(data.images.slice(0, BATCH * IMAGE_SIZE), "f32", [BATCH, IMAGE_SIZE]);
-  const x = mode === "f32" ? xf : new sf.ScaledArray(sf.ops.astype(xf, "f16"), 1);
-  const y = sf.fromBits(data.labels.slice(0, BATCH), "i32", [BATCH]);
+  const { x, labels: y } = new Batcher(loadMnist().train, mode).batch(Array.from({ length: BATCH }, (_, i) => i));
   let program: Program;
   let leaves: unknown[];
   if (valueAndGradOnly) {

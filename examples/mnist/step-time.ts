@@ -16,9 +16,9 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as sf from "scalify";
 import type { Backend } from "scalify";
-import { IMAGE_SIZE, loadMnist } from "./data.js";
+import { loadMnist } from "./data.js";
 import { MODES, type Mode } from "./model.js";
-import { BATCH, initialState, makeOptimizer, makeTrainStep } from "./train.js";
+import { BATCH, Batcher, initialState, makeOptimizer, makeTrainStep } from "./train.js";
 
 const WARM_STEPS = 20;
 const BATCHES = 60;
@@ -27,22 +27,18 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 
 /** Median step time (ms) of `mode` training alone in this process. */
 export function measureStepTime(mode: Mode, backend: Backend, steps = 200, counting = false): number {
-  const data = loadMnist().train;
+  const batcher = new Batcher(loadMnist().train, mode);
   const s = initialState(mode, 0, "adam");
   const castStats = counting ? { ...sf.newCastStats(), byDtype: {} } : undefined;
   const step = makeTrainStep(mode, makeOptimizer("adam", mode), { backend, castStats });
-  const batches = Array.from({ length: BATCHES }, (_, b) => {
-    const xf = sf.fromBits(data.images.slice(b * BATCH * IMAGE_SIZE, (b + 1) * BATCH * IMAGE_SIZE), "f32", [BATCH, IMAGE_SIZE]);
-    const x = mode === "f32" ? xf : new sf.ScaledArray(sf.ops.astype(xf, "f16"), 1);
-    return { x, y: sf.fromBits(data.labels.slice(b * BATCH, (b + 1) * BATCH), "i32", [BATCH]) };
-  });
+  const batches = Array.from({ length: BATCHES }, (_, b) => batcher.batch(Array.from({ length: BATCH }, (_, i) => b * BATCH + i)));
   let params = s.params;
   let state = s.optState;
   const times: number[] = [];
   for (let i = 0; i < WARM_STEPS + steps; i++) {
-    const { x, y } = batches[i % BATCHES]!;
+    const { x, labels } = batches[i % BATCHES]!;
     const t0 = performance.now();
-    const out = step(params, state, x, y);
+    const out = step(params, state, x, labels);
     out.loss.item();
     params = out.params;
     state = out.state;

@@ -189,7 +189,7 @@ export function makeEvalStep(mode: Mode, run: { backend?: Backend } = {}) {
 }
 
 /** Batches of images in the mode's input form: f32 tensors, or ScaledArrays with f16 data (scale 1). */
-class Batcher {
+export class Batcher {
   private readonly f16?: Uint16Array;
   constructor(
     readonly split: Split,
