@@ -24,6 +24,8 @@ export interface NativePlan {
   execute(args: Storage[], stats?: Float64Array, timings?: Float64Array): Storage[];
   readonly arenaBytes: number;
   readonly numInstructions: number;
+  /** Speculation guards that missed so far, each one costing a rerun (runtime/native/speculate.ts). */
+  readonly reruns: number;
 }
 
 export interface NativeAddon {
@@ -38,7 +40,7 @@ export interface NativeAddon {
 }
 
 /** The addon interface version this TypeScript expects (addon.cpp exports the same number). */
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 const FILE = "scalify_native.node";
 
 /** Candidate paths: SCALIFY_NATIVE_ADDON alone when set, else build/Release under this folder or an ancestor's runtime/native. */

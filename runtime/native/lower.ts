@@ -13,6 +13,7 @@ import { isVar, Literal, type Atom, type Program, type Var } from "../../ir/prog
 import { shapeEquals, size } from "../../ir/shape.js";
 import { flatten, foldCasts, foldScales, type Node } from "./graph.js";
 import { fuse, type Group, type Step } from "./fuse.js";
+import { speculate } from "./speculate.js";
 import type { FusedOpJSON, FusedProgramJSON, FusedReductionJSON, InstrJSON, PlanJSON, SlotJSON, ValueJSON } from "./plan-json.js";
 
 /** Where program output k comes from. */
@@ -29,6 +30,8 @@ export interface LoweringStats {
   fusedEquations: number;
   /** Full reductions computed inside the fused chain that produces their operand. */
   fusedReductions: number;
+  /** Second passes of rescales run inside their first pass on a predicted scale (speculate.ts). */
+  speculated: number;
   foldedScales: number;
   /** Casts to fp8 done by the dot_generals that read them (kept count-only: see graph.ts foldCasts). */
   foldedCasts: number;
@@ -56,6 +59,8 @@ export interface LowerOptions {
   foldCasts?: boolean;
   /** Reuse memory by liveness (default true; false gives every value its own slot). */
   reuse?: boolean;
+  /** Run a rescale's second pass inside its first with a predicted scale (speculate.ts; default true with fusion). */
+  speculate?: boolean;
 }
 
 const RESHAPE_LIKE = new Set(["reshape", "squeeze", "expand_dims", "stop_gradient"]);
@@ -102,8 +107,8 @@ function absorbReductions(steps: Step[]): { steps: Step[]; reductions: Map<Group
  * A fused group as a register program; `ins` are its external inputs (literals become ops), its
  * outputs the members' results that `materialise` asks for, then the absorbed reductions'.
  */
-function fusedInstr(group: Group, reductions: readonly Node[], materialise: (v: Var) => boolean): Instr {
-  const produced = new Set<Var>();
+function fusedInstr(group: Group, reductions: readonly Node[], predicted: readonly Var[], materialise: (v: Var) => boolean): Instr {
+  const produced = new Set<Var>(predicted);
   for (const m of group.members) m.outputs.forEach((o) => produced.add(o));
   const ins: Var[] = [];
   const seen = new Set<Var>();
@@ -127,6 +132,11 @@ function fusedInstr(group: Group, reductions: readonly Node[], materialise: (v: 
     }
     return r;
   };
+  // A predicted scalar is an op that reads the prediction, not an operand.
+  predicted.forEach((v, index) => {
+    ops.push({ prim: "predicted", index, dtype: v.dtype });
+    reg.set(v, ins.length + ops.length - 1);
+  });
   const outs: Var[] = [];
   const outRegs: number[] = [];
   for (const m of group.members) {
@@ -154,7 +164,10 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
   const cast = opts.foldCasts === false ? { nodes: scaled.nodes, folded: 0 } : foldCasts(scaled.nodes, flat.outputs);
   const nodes = cast.nodes;
   const fusion = opts.fusion !== false;
-  const { steps, reductions } = fusion ? absorbReductions(fuse(nodes)) : { steps: fuse(nodes, false), reductions: new Map<Group, Node[]>() };
+  const fused = fusion ? absorbReductions(fuse(nodes)) : { steps: fuse(nodes, false), reductions: new Map<Group, Node[]>() };
+  const { reductions } = fused;
+  const predicted = new Map<Group, Var[]>();
+  const steps = fusion && opts.speculate !== false ? speculate(fused.steps, reductions, predicted) : fused.steps;
   const absorbed = new Set([...reductions.values()].flat());
 
   // Program outputs: which the plan computes.
@@ -181,11 +194,17 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
   const readers = new Map<Var, Set<Node>>();
   for (const n of nodes) for (const a of n.inputs) if (isVar(a)) (readers.get(a) ?? readers.set(a, new Set()).get(a)!).add(n);
   const outputVars = new Set(flat.outputs.filter(isVar));
+  const stepOf = new Map<Group, number>();
+  steps.forEach((s, i) => s.kind === "fused" && stepOf.set(s.group, i));
   const instrs: Instr[] = steps.map((s) => {
     if (s.kind === "kernel") return { prim: s.node.prim, params: s.node.params, ins: s.node.inputs, outs: s.node.outputs, countOnly: s.node.countOnly };
+    if (s.kind === "guard") {
+      const all = predicted.get(s.group)!;
+      return { prim: "speculation_guard", params: { target: stepOf.get(s.group)!, predicted: s.vars.map((v) => all.indexOf(v)) }, ins: s.vars, outs: [] };
+    }
     const members = new Set(s.group.members);
     const inside = (r: Node) => members.has(r) || absorbed.has(r);
-    return fusedInstr(s.group, reductions.get(s.group) ?? [], (v) => outputVars.has(v) || [...(readers.get(v) ?? [])].some((r) => !inside(r)));
+    return fusedInstr(s.group, reductions.get(s.group) ?? [], predicted.get(s.group) ?? [], (v) => outputVars.has(v) || [...(readers.get(v) ?? [])].some((r) => !inside(r)));
   });
 
   // Values and memory.
@@ -201,6 +220,12 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
   instrs.forEach((ins, i) => {
     for (const a of ins.ins) if (isVar(a)) last.set(a, i);
     for (const o of ins.outs) if (!last.has(o)) last.set(o, i);
+  });
+  // A guard may rerun its target and everything up to it: what they read stays until the guard.
+  instrs.forEach((ins, q) => {
+    if (ins.prim !== "speculation_guard") return;
+    for (let i = (ins.params as { target: number }).target; i < q; i++)
+      for (const a of instrs[i]!.ins) if (isVar(a)) last.set(a, Math.max(last.get(a)!, q));
   });
   for (const v of planOutput.keys()) last.set(v, Infinity);
 
@@ -341,6 +366,7 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
   };
   const internal = slots.filter((s): s is Extract<SlotJSON, { kind: "internal" }> => s.kind === "internal");
   const fusedSteps = steps.filter((s): s is Extract<Step, { kind: "fused" }> => s.kind === "fused");
+  const speculated = steps.filter((s) => s.kind === "guard").length;
   return {
     plan,
     outputs,
@@ -349,6 +375,7 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
       fusedGroups: fusedSteps.filter((s) => s.group.members.length > 1).length,
       fusedEquations: fusedSteps.reduce((n, s) => n + (s.group.members.length > 1 ? s.group.members.length : 0), 0),
       fusedReductions: absorbed.size,
+      speculated,
       foldedScales: scaled.folded,
       foldedCasts: cast.folded,
       internalSlots: internal.length,

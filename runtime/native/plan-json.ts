@@ -23,7 +23,10 @@ export interface FusedOpJSON {
   args?: number[];
   /** literal ops only */
   value?: number;
+  /** literal and predicted ops */
   dtype?: DType;
+  /** predicted ops: which of the kernel's predicted scalars (runtime/native/speculate.ts) */
+  index?: number;
 }
 
 /** A full reduction of a register, computed as the blocks go (its result is a rank-0 output). */

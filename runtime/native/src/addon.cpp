@@ -326,7 +326,7 @@ class NativePlan : public Napi::ObjectWrap<NativePlan> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "NativePlan",
                        {InstanceMethod<&NativePlan::Execute>("execute"), InstanceAccessor<&NativePlan::ArenaBytes>("arenaBytes"),
-                        InstanceAccessor<&NativePlan::NumInstructions>("numInstructions")});
+                        InstanceAccessor<&NativePlan::NumInstructions>("numInstructions"), InstanceAccessor<&NativePlan::Reruns>("reruns")});
   }
 
   explicit NativePlan(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativePlan>(info) {
@@ -376,6 +376,7 @@ class NativePlan : public Napi::ObjectWrap<NativePlan> {
     });
   }
 
+  Napi::Value Reruns(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(plan_ ? plan_->reruns() : 0)); }
   Napi::Value ArenaBytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(plan_ ? plan_->arena_bytes() : 0)); }
   Napi::Value NumInstructions(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(plan_ ? plan_->num_instructions() : 0));
@@ -452,7 +453,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runPrimitive", Napi::Function::New(env, RunPrimitive));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("gemmImpl", Napi::Function::New(env, GemmImpl));
-  exports.Set("abiVersion", Napi::Number::New(env, 2));  // 2: folded casts (lhs_round, countOnly)
+  exports.Set("abiVersion", Napi::Number::New(env, 3));  // 2: folded casts (lhs_round, countOnly); 3: speculation guards
   exports.Set("statsLength", Napi::Number::New(env, kStatsLength));
   gemm::register_exports(env, exports);  // the gemm's own exports (gemmInfo, gemmBench, …)
   return exports;

@@ -94,6 +94,16 @@ struct CastCounts {
 
 struct RunCtx {
   CastCounts* stats = nullptr;  // null: casts are not instrumented
+  int64_t rerun_from = -1;      // set by a speculation guard that missed: the instruction to run again from
+};
+
+/**
+ * Scalars a fused kernel reads from predictions instead of operands (runtime/native/speculate.ts):
+ * one 4-byte lane each, written only by the plan's speculation guards between kernel runs.
+ */
+struct Predictions {
+  std::vector<DType> dtypes;
+  std::vector<uint32_t> lanes;
 };
 
 class Kernel {
@@ -105,6 +115,8 @@ class Kernel {
    * read before it is written); reshape-like kernels alias (then they do nothing).
    */
   virtual bool may_alias(int /*out*/, int /*in*/) const { return false; }
+  /** The predicted scalars this kernel reads, if any. */
+  virtual Predictions* predictions() { return nullptr; }
 };
 
 using KernelPtr = std::unique_ptr<Kernel>;

@@ -1,14 +1,16 @@
 // Elementwise kernels: every elementwise, comparison, select and cast primitive runs as a fused
 // program, alone or as a chain that the lowering (runtime/native/lower.ts) grouped. A program is
 //
-//   { ops: [{prim, params, args: [reg…]} | {prim: "literal", value, dtype}], outputs: [reg…], shape }
+//   { ops: [{prim, params, args: [reg…]} | {prim: "literal", value, dtype} | {prim: "predicted", index, dtype}],
+//     outputs: [reg…], reductions?: [{reg, op}], shape }
 //
 // Registers 0 … nIn−1 are the kernel's inputs, register nIn + j is op j's result. Every input and
 // output has the group shape S or is rank 0 (broadcast). The program is evaluated per block of
 // BLOCK elements in registers: low-precision inputs are decoded on the fly, each op runs over the
 // block and its result is rounded to that op's dtype (DESIGN.md "Native code … a fused kernel
 // rounds every equation's output to that equation's dtype"), outputs are encoded at the block's
-// end. Ops whose operands are all rank 0 run once, before the blocks.
+// end. Ops whose operands are all rank 0 run once, before the blocks. A "predicted" op is a rank-0
+// value the plan's speculation guards keep (runtime/native/speculate.ts).
 //
 // Semantics mirror runtime/kernels/{scalar-ops,elementwise,compare-select,cast}.ts: f32 + − × ÷
 // sqrt are IEEE (this file is built with -ffp-contract=off), transcendentals are evaluated in
@@ -68,9 +70,14 @@ class FusedKernel : public Kernel {
         reductions_(std::move(reductions)),
         shape_(std::move(shape)),
         n_(1) {
+    // Until a guard stores one, a prediction is a value no scale takes (any value is correct).
+    predicted_.dtypes = std::move(b.predicted);
+    predicted_.lanes.assign(predicted_.dtypes.size(), 0x7fc0dead);
     for (int64_t d : shape_) n_ *= d;
     plan_registers();
   }
+
+  Predictions* predictions() override { return predicted_.dtypes.empty() ? nullptr : &predicted_; }
 
   bool may_alias(int out, int in) const override {
     // Each block reads all inputs before any output is stored, so an output may reuse a
@@ -100,7 +107,8 @@ class FusedKernel : public Kernel {
         const size_t r = static_cast<size_t>(n_in_) + j;
         if (!regs_[r].scalar) continue;
         R[r] = &sval[r];
-        exec_op(ops_[j], R.data(), &sval[r], 1, sst, T);
+        if (ops_[j].code == PREDICTED) sval[r] = predicted_.lanes[static_cast<size_t>(ops_[j].pred)];
+        else exec_op(ops_[j], R.data(), &sval[r], 1, sst, T);
       }
     }
     if (ctx.stats) add_stats(ctx.stats, scalar_stats);
@@ -398,6 +406,7 @@ class FusedKernel : public Kernel {
   std::vector<int> slot_;
   int n_slots_ = 0;
   int cost_ = 1;
+  Predictions predicted_;
   bool any_vector_ = false;
 };
 
@@ -482,7 +491,7 @@ KernelPtr make_fused(const PVal& program, const std::vector<Aval>& ins, const st
       for (int64_t r : p_ints(*a, octx, "args", 0, static_cast<int64_t>(B.regs.size()) - 1)) args.push_back(static_cast<int>(r));
     }
     const PVal* params = o.find("params");
-    add_op(B, prim, prim == "literal" ? o : params ? *params : empty, args, octx + " (" + prim + ")");
+    add_op(B, prim, prim == "literal" || prim == "predicted" ? o : params ? *params : empty, args, octx + " (" + prim + ")");
   }
   const auto out_regs = p_ints(program.at("outputs", ctx), ctx, "outputs", 0, static_cast<int64_t>(B.regs.size()) - 1);
   std::vector<Reduction> reductions;

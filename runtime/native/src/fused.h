@@ -29,7 +29,7 @@ enum Code : int {
   SELECT_B, SELECT_I,
   CVT_F_F, CVT_F_I, CVT_F_B, CVT_I_F, CVT_I_B, CVT_B_F, COPY,
   RED_PREC, POW2_DOWN, POW2_UP, BCAST, BCAST_VIEW,
-  LITERAL,
+  LITERAL, PREDICTED,
 };
 
 /**
@@ -52,6 +52,7 @@ struct VOp {
   bool saturate = false;         // convert_element_type
   int e = 8, m = 23;             // reduce_precision
   uint32_t lit = 0;              // literal lanes
+  int pred = -1;                 // PREDICTED: index into the kernel's predictions
   bool round = false;            // round the result to `dtype` (low-precision floats)
   bool count = false;            // a cast that counts in the cast statistics
   int view_input = -1;           // BCAST_VIEW: the input gathered from
@@ -96,6 +97,7 @@ struct Builder {
   std::vector<Reg> regs;
   std::vector<VOp> ops;
   Shape shape;
+  std::vector<DType> predicted;  // dtype of each predicted scalar, by index
 };
 
 /** Appends the op of one equation after checking it as the shape rules do; returns its register. */

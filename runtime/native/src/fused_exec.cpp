@@ -511,6 +511,8 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
     }
     case BCAST_VIEW:  // gathered by the kernel (it needs the operand's memory), never here
       break;
+    case PREDICTED:  // a scalar register: FusedKernel::run loads it from the predictions
+      break;
     case LITERAL: {
       uint32_t* ou = static_cast<uint32_t*>(dst_v);
       LOOP(ou[i] = op.lit);

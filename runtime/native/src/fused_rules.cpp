@@ -75,7 +75,16 @@ int add_op(Builder& B, const std::string& prim, const PVal& params, const std::v
   op.scalar = scalar;
   DType out = DType::F32;
   int k;
-  if (prim == "literal") {
+  if (prim == "predicted") {
+    require(args.empty(), ctx + ": a predicted scalar takes no operands");
+    out = p_dtype(params.at("dtype", ctx), ctx, "dtype");
+    op.code = PREDICTED;
+    op.pred = static_cast<int>(p_int(params.at("index", ctx), ctx, "index", 0, 1 << 20));
+    op.scalar = true;
+    const size_t k = static_cast<size_t>(op.pred);
+    if (B.predicted.size() <= k) B.predicted.resize(k + 1, DType::F32);
+    B.predicted[k] = out;
+  } else if (prim == "literal") {
     require(args.empty(), ctx + ": a literal takes no operands");
     out = p_dtype(params.at("dtype", ctx), ctx, "dtype");
     op.code = LITERAL;

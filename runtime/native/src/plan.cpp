@@ -1,6 +1,8 @@
 // Plan validation and execution (see plan.h), and the primitive dispatch.
 #include "plan.h"
 
+#include "fused.h"
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +29,35 @@ KernelPtr make_kernel(const std::string& prim, const PVal& params, const std::ve
 namespace {
 
 std::string at(size_t i) { return "instruction " + std::to_string(i); }
+
+/**
+ * A speculation guard (runtime/native/speculate.ts): compares the scalars its inputs hold with the
+ * predictions a fused kernel read; on a difference it stores them and asks the plan to run again
+ * from that kernel.
+ */
+class GuardKernel : public Kernel {
+ public:
+  GuardKernel(Predictions* p, std::vector<int64_t> index, int64_t target) : p_(p), index_(std::move(index)), target_(target) {}
+  void run(const Buf* ins, const Buf* /*outs*/, RunCtx& ctx) const override {
+    const DecodeTables& T = decode_tables();
+    bool miss = false;
+    for (size_t k = 0; k < index_.size(); k++) {
+      uint32_t lane;
+      fused::load_block(ins[k].aval->dtype, ins[k].data, 0, 1, &lane, T);
+      uint32_t& want = p_->lanes[static_cast<size_t>(index_[k])];
+      if (lane != want) {
+        want = lane;
+        miss = true;
+      }
+    }
+    if (miss) ctx.rerun_from = target_;
+  }
+
+ private:
+  Predictions* p_;
+  std::vector<int64_t> index_;
+  int64_t target_;
+};
 
 void* aligned_bytes(int64_t n) {
   const size_t size = (static_cast<size_t>(n) + 63) / 64 * 64;
@@ -110,6 +141,8 @@ Plan::Plan(PlanDesc d)
     if (value_version[static_cast<size_t>(v)] != slot_version[static_cast<size_t>(value_slot_[static_cast<size_t>(v)])])
       fail("plan: " + who + " reads value " + std::to_string(v) + " after its memory was reused");
   };
+  std::vector<int64_t> def_at(static_cast<size_t>(nv), -1);  // the instruction defining each value (−1: before the first)
+  rerun_target_.assign(d.instrs.size(), false);
   for (int64_t v : inputs_) define(v, 0);
   for (int64_t v : d.constants) {
     value_ok(v, "constant");
@@ -133,6 +166,15 @@ Plan::Plan(PlanDesc d)
     try {
       if (in.prim == "fused") {
         k = make_fused(in.params, ia, oa);
+      } else if (in.prim == "speculation_guard") {
+        k = make_guard(i, in.params, ia, oa);
+        // A miss runs [target, i) again: what those instructions read from before the target must
+        // still be in its memory here.
+        const int64_t t = static_cast<int64_t>(p_int(in.params.at("target", "speculation_guard"), "speculation_guard", "target", 0, static_cast<int64_t>(i) - 1));
+        for (int64_t j = t; j < static_cast<int64_t>(i); j++)
+          for (int64_t v : instrs_[static_cast<size_t>(j)].ins)
+            if (def_at[static_cast<size_t>(v)] < t) readable(v, at(i) + " (speculation_guard rerun of " + at(static_cast<size_t>(j)) + ")");
+        rerun_target_[static_cast<size_t>(t)] = true;
       } else {
         std::vector<Aval> rule;
         k = make_kernel(in.prim, in.params, ia, &rule);
@@ -175,10 +217,25 @@ Plan::Plan(PlanDesc d)
       slot_version[static_cast<size_t>(s)] = new_version[o];
       define(in.outs[o], new_version[o]);
       count_only[static_cast<size_t>(in.outs[o])] = in.count_only;
+      def_at[static_cast<size_t>(in.outs[o])] = static_cast<int64_t>(i);
     }
     instrs_.push_back(Instr{std::move(k), in.ins, in.outs, in.count_only});
   }
   for (size_t k = 0; k < outputs_.size(); k++) readable(outputs_[k], "result " + std::to_string(k));
+}
+
+KernelPtr Plan::make_guard(size_t i, const PVal& params, const std::vector<Aval>& ins, const std::vector<Aval>& outs) {
+  const std::string ctx = "speculation_guard";
+  const int64_t t = p_int(params.at("target", ctx), ctx, "target", 0, static_cast<int64_t>(i) - 1);
+  Predictions* p = instrs_[static_cast<size_t>(t)].kernel->predictions();
+  if (p == nullptr) fail(ctx + ": instruction " + std::to_string(t) + " reads no predicted scalars");
+  std::vector<int64_t> index = p_ints(params.at("predicted", ctx), ctx, "predicted", 0, static_cast<int64_t>(p->lanes.size()) - 1);
+  if (index.size() != ins.size()) fail(ctx + ": one operand per predicted scalar is needed");
+  if (!outs.empty()) fail(ctx + ": has no results");
+  for (size_t k = 0; k < ins.size(); k++)
+    if (ins[k] != Aval{p->dtypes[static_cast<size_t>(index[k])], Shape{}})
+      fail(ctx + ": operand " + std::to_string(k) + " is " + aval_str(ins[k]) + ", its prediction is " + dtype_name(p->dtypes[static_cast<size_t>(index[k])]) + "[]");
+  return KernelPtr(new GuardKernel(p, std::move(index), t));
 }
 
 int64_t Plan::arena_bytes() const {
@@ -206,9 +263,16 @@ void Plan::execute(const std::vector<void*>& inputs, const std::vector<void*>& o
   RunCtx ctx;
   ctx.stats = stats;
   std::vector<Buf> ib, ob;
-  for (size_t k = 0; k < instrs_.size(); k++) {
+  // The cast counters as they were before each rerun target, restored when a guard reruns it.
+  std::vector<CountsSnapshot> before(stats != nullptr ? instrs_.size() : 0);
+  size_t reruns = 0;
+  for (size_t k = 0; k < instrs_.size();) {
+    if (stats != nullptr && rerun_target_[k]) before[k].take(*stats);
     const Instr& in = instrs_[k];
-    if (in.count_only && stats == nullptr) continue;
+    if (in.count_only && stats == nullptr) {
+      k++;
+      continue;
+    }
     ib.clear();
     ob.clear();
     for (int64_t v : in.ins) {
@@ -221,11 +285,22 @@ void Plan::execute(const std::vector<void*>& inputs, const std::vector<void*>& o
     }
     if (timings == nullptr) {
       in.kernel->run(ib.data(), ob.data(), ctx);
+    } else {
+      const auto t0 = std::chrono::steady_clock::now();
+      in.kernel->run(ib.data(), ob.data(), ctx);
+      timings[k] += static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    }
+    if (ctx.rerun_from < 0) {
+      k++;
       continue;
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    in.kernel->run(ib.data(), ob.data(), ctx);
-    timings[k] += static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    // A guard missed and stored the right predictions: run again from its target. Each guard
+    // misses at most once per run, as the scalars it checks do not depend on its predictions.
+    k = static_cast<size_t>(ctx.rerun_from);
+    ctx.rerun_from = -1;
+    reruns_++;
+    if (++reruns > instrs_.size()) fail("plan: speculation does not settle");
+    if (stats != nullptr) before[k].restore(*stats);
   }
 }
 

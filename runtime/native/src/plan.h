@@ -54,6 +54,8 @@ class Plan {
   size_t num_instructions() const { return instrs_.size(); }
   /** Bytes of the internal slots (the arena). */
   int64_t arena_bytes() const;
+  /** Speculation guards that missed, over all runs so far (each cost a rerun from its target). */
+  int64_t reruns() const { return reruns_; }
 
   /**
    * Runs the plan. `inputs[k]` / `outputs[k]` hold exactly the bytes of argument / result k.
@@ -67,11 +69,25 @@ class Plan {
     std::vector<int64_t> ins, outs;
     bool count_only;
   };
+  /** The cast counters at one moment (CastCounts is atomic, so it cannot simply be copied). */
+  struct CountsSnapshot {
+    int64_t saturated[kNumDTypes] = {}, flushed_to_zero[kNumDTypes] = {}, non_finite[kNumDTypes] = {};
+    void take(const CastCounts& c) {
+      for (int d = 0; d < kNumDTypes; d++) saturated[d] = c.saturated[d], flushed_to_zero[d] = c.flushed_to_zero[d], non_finite[d] = c.non_finite[d];
+    }
+    void restore(CastCounts& c) const {
+      for (int d = 0; d < kNumDTypes; d++) c.saturated[d] = saturated[d], c.flushed_to_zero[d] = flushed_to_zero[d], c.non_finite[d] = non_finite[d];
+    }
+  };
+  /** A speculation guard for instruction i (runtime/native/speculate.ts). */
+  KernelPtr make_guard(size_t i, const PVal& params, const std::vector<Aval>& ins, const std::vector<Aval>& outs);
   std::vector<Aval> values_;
   std::vector<int64_t> value_slot_;
   std::vector<SlotDesc> slots_;
   std::vector<int64_t> inputs_, outputs_;
   std::vector<Instr> instrs_;
+  std::vector<bool> rerun_target_;  // instructions a guard may run again from
+  int64_t reruns_ = 0;
   std::vector<std::unique_ptr<uint8_t[]>> arena_;
 };
 
