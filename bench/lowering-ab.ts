@@ -8,13 +8,13 @@
 //
 // Defaults: fp8 foldCasts 40. --value-and-grad: bench (c)'s step (no optimizer) instead.
 //
-// option: a boolean of runtime/native/lower.ts LowerOptions (fusion, foldScales, foldCasts, reuse).
+// option: a boolean of runtime/native/lower.ts LowerOptions (fusion, foldScales, foldCasts, reuse, speculate).
 import { MODES, type Mode } from "../examples/mnist/model.js";
 import { compileNative } from "../runtime/native/backend.js";
 import type { LowerOptions } from "../runtime/native/lower.js";
 import { mnistStep } from "./mnist-step.js";
 
-const OPTIONS = ["fusion", "foldScales", "foldCasts", "reuse"] as const;
+const OPTIONS = ["fusion", "foldScales", "foldCasts", "reuse", "speculate"] as const;
 const VALUE_AND_GRAD = process.argv.includes("--value-and-grad");
 const [modeArg, optionArg, roundsArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const mode = (modeArg ?? "fp8") as Mode;

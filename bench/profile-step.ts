@@ -1,6 +1,7 @@
 // Where a native training step spends its time: the MNIST step of each mode is compiled to a
 // native plan and run with the addon's per-instruction timers; instructions are grouped by kind
-// (gemm, fused elementwise chain, reduction, …) and the top instructions are listed.
+// (gemm, fused elementwise chain, reduction, …) and the top instructions are listed. The modes'
+// plans run in one process, one execution each per round, the order rotating.
 //
 //   node --import tsx bench/profile-step.ts [--counts] [--top N] [--value-and-grad] [modes…]
 //
@@ -12,7 +13,7 @@ import { compileNative, STATS_LENGTH } from "../runtime/native/backend.js";
 import type { InstrJSON } from "../runtime/native/plan-json.js";
 import { mnistStep } from "./mnist-step.js";
 
-const REPS = 20;
+const ROUNDS = 20;
 
 function label(ins: InstrJSON): string {
   if (ins.prim !== "fused") return ins.prim;
@@ -20,17 +21,39 @@ function label(ins: InstrJSON): string {
   return `fused[${ops.length}]`;
 }
 
-function profile(mode: Mode): void {
+interface Profiled {
+  mode: Mode;
+  program: ReturnType<typeof mnistStep>["program"];
+  lowered: ReturnType<typeof compileNative>["lowered"];
+  run: (timings?: Float64Array) => void;
+  timings: Float64Array;
+  wall: number[];
+}
+
+function prepare(mode: Mode): Profiled {
   const { program, args } = mnistStep(mode, VALUE_AND_GRAD);
   const { plan, lowered } = compileNative(program);
-  const instrs = lowered.plan.instrs;
-  const timings = new Float64Array(instrs.length);
   const counts = COUNTING ? new Float64Array(STATS_LENGTH) : undefined;
-  for (let i = 0; i < 3; i++) plan.execute(args, counts);
-  const t0 = performance.now();
-  for (let i = 0; i < REPS; i++) plan.execute(args, counts, timings);
-  const wall = (performance.now() - t0) / REPS;
-  const perInstr = Array.from(timings, (ns) => ns / 1e6 / REPS);
+  const run = (timings?: Float64Array) => void plan.execute(args, counts, timings);
+  for (let i = 0; i < 3; i++) run();
+  return { mode, program, lowered, run, timings: new Float64Array(lowered.plan.instrs.length), wall: [] };
+}
+
+/** One timed execution per mode per round, the order rotating (the second of a pair runs slower here). */
+function measure(all: Profiled[]): void {
+  for (let r = 0; r < ROUNDS; r++)
+    for (let k = 0; k < all.length; k++) {
+      const p = all[(r + k) % all.length]!;
+      const t0 = performance.now();
+      p.run(p.timings);
+      p.wall.push(performance.now() - t0);
+    }
+}
+
+function report({ mode, program, lowered, timings, wall: walls }: Profiled): void {
+  const instrs = lowered.plan.instrs;
+  const wall = walls.reduce((a, b) => a + b, 0) / walls.length;
+  const perInstr = Array.from(timings, (ns) => ns / 1e6 / ROUNDS);
   const total = perInstr.reduce((a, b) => a + b, 0);
   const groups = new Map<string, { ms: number; n: number }>();
   instrs.forEach((ins, i) => {
@@ -70,4 +93,6 @@ const topAt = process.argv.indexOf("--top");
 const TOP = topAt > 0 ? Number(process.argv[topAt + 1]) : 12;
 const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--top");
 const modes = (named.length ? named : MODES) as Mode[];
-for (const m of modes) profile(m);
+const prepared = modes.map(prepare);
+measure(prepared);
+prepared.forEach(report);

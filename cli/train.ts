@@ -23,6 +23,7 @@ interface TrainCliOptions {
   limit?: string;
   testLimit?: string;
   hidden: string;
+  rescale: "lazy" | "max";
 }
 
 const ALL_MODES: ModeName[] = ["f32", "f16", "fp8"];
@@ -79,6 +80,7 @@ export function trainCommand(): Command {
     .option("--limit <n>", "train on the first n training images only (quick runs)")
     .option("--test-limit <n>", "evaluate on the first n test images only")
     .option("--hidden <n>", "width of both hidden layers (the recipe's 512; smaller for quick runs)", "512")
+    .addOption(new Option("--rescale <how>", "re-centring of scaled parameters and state: lazy (when they drift out of a window) or max (every step)").choices(["lazy", "max"]).default("lazy"))
     .action(async (_dataset: string, opts: TrainCliOptions) => {
       const modes = parseModes(opts.mode);
       const seeds = parseSeeds(opts.seed);
@@ -115,6 +117,7 @@ export function trainCommand(): Command {
             learningRate: lr,
             backend: opts.backend,
             hidden,
+            rescale: opts.rescale,
             ...(limit === undefined ? {} : { trainLimit: limit }),
             ...(testLimit === undefined ? {} : { testLimit }),
             ...(resume ? { resume } : {}),
@@ -154,7 +157,7 @@ export function trainCommand(): Command {
         });
         const svg = chart.renderChart(series, `MNIST MLP, ${opts.optimizer}, ${opts.backend} backend, seeds ${seeds.join(", ")}`);
         const files = [join(opts.out, "metrics.json"), join(opts.out, "mnist.svg"), join(opts.out, "mnist.png")];
-        const config = { dataset: "mnist", modes, seeds, epochs, optimizer: opts.optimizer, learningRate: lr, batch: t.BATCH, backend: opts.backend, hidden, trainLimit: limit ?? null, testLimit: testLimit ?? null };
+        const config = { dataset: "mnist", modes, seeds, epochs, optimizer: opts.optimizer, learningRate: lr, batch: t.BATCH, backend: opts.backend, hidden, rescale: opts.rescale, trainLimit: limit ?? null, testLimit: testLimit ?? null };
         writeFileAtomic(files[0]!, `${JSON.stringify(report.metricsDocument(runs, config), null, 1)}\n`);
         writeFileAtomic(files[1]!, svg);
         writeFileAtomic(files[2]!, chart.svgToPng(svg));

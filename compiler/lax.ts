@@ -207,6 +207,9 @@ export function getDataScale(x: Tensor): [Tensor, Tensor] {
 export function dynamicRescale(x: Tensor, o: { norm: "max" | "l1" | "l2" }): Tensor {
   return bind1("dynamic_rescale", { norm: o.norm }, [x]);
 }
+export function lazyRescale(x: Tensor, ref: Tensor, o: { norm: "max" | "l1" | "l2"; lo: number; hi: number }): Tensor {
+  return bind1("lazy_rescale", { norm: o.norm, lo: o.lo, hi: o.hi }, [x, ref]);
+}
 
 // Every primitive has its lax function: a primitive added to the catalogue without one fails to
 // compile here. custom_vjp is deliberately omitted: its wrapper (sf.customVjp) is built by the
@@ -221,7 +224,7 @@ const LAX = {
   dot_general: dotGeneral, convert_element_type: convertElementType, reduce_precision: reducePrecision, iota,
   random_bits: randomBits,
   pow2_round: pow2Round, set_scaling: setScaling, rebalance, stop_scaling: stopScaling, get_data_scale: getDataScale,
-  dynamic_rescale: dynamicRescale,
+  dynamic_rescale: dynamicRescale, lazy_rescale: lazyRescale,
 } satisfies { [P in Exclude<Primitive, "custom_vjp">]: (...args: never[]) => Tensor | Tensor[] };
 
 /** The lax function of each primitive (custom_vjp excepted), keyed by primitive name. */

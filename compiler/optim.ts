@@ -19,10 +19,14 @@ import type { DType } from "../ir/dtype.js";
 import { ScaledArray } from "../runtime/scaled-array.js";
 import { Tensor } from "../runtime/tensor.js";
 import * as ops from "./ops/index.js";
-import { dynamicRescaleL1, dynamicRescaleL2, dynamicRescaleMax } from "./scaling.js";
+import { dynamicRescaleL1, dynamicRescaleL2, dynamicRescaleMax, lazyRescale } from "./scaling.js";
 
-/** How new parameters and state are re-centred before they are stored. */
-export type Rescale = "max" | "l1" | "l2" | "none";
+/**
+ * How new parameters and state are re-centred before they are stored: by a dynamic rescale each
+ * step ("max", "l1", "l2"), or "lazy": they keep their stored scale while their max |data| on it
+ * stays within sf.scaling.LAZY_WINDOW, and are re-centred by the max norm when it leaves it.
+ */
+export type Rescale = "max" | "l1" | "l2" | "lazy" | "none";
 
 /** A learning rate: a constant, or a function of the step count (a traced f32 scalar, from 0). */
 export type Schedule = number | ((count: Tensor) => Tensor | number);
@@ -80,10 +84,12 @@ function zerosFor(p: unknown, dtype?: DType): Tensor | ScaledArray {
   throw new TypeError(`sf.optim: parameters must be Tensors or ScaledArrays, got ${typeof p}`);
 }
 
-const RESCALE: Record<Rescale, (x: Tensor) => Tensor> = {
+/** Re-centring of a new value `x` of the stored `like`. */
+const RESCALE: Record<Rescale, (x: Tensor, like: Tensor) => Tensor> = {
   max: (x) => dynamicRescaleMax(x) as Tensor,
   l1: (x) => dynamicRescaleL1(x) as Tensor,
   l2: (x) => dynamicRescaleL2(x) as Tensor,
+  lazy: (x, like) => lazyRescale(x, like) as Tensor,
   none: (x) => x,
 };
 
@@ -92,7 +98,7 @@ const up = (x: Tensor): Tensor => ops.astype(x, "f32");
 
 /** Re-centred, then back to the storage dtype of `like`. */
 function store(x: Tensor, like: Tensor, rescale: Rescale): Tensor {
-  return ops.astype(RESCALE[rescale](x), like.dtype);
+  return ops.astype(RESCALE[rescale](x, like), like.dtype);
 }
 
 function learningRate(lr: Schedule, count: Tensor): Tensor | number {

@@ -36,6 +36,24 @@ export const dynamicRescaleL1 = aware((x: Tensor) => lax.dynamicRescale(x, { nor
 /** Re-centre the data by its root mean square. */
 export const dynamicRescaleL2 = aware((x: Tensor) => lax.dynamicRescale(x, { norm: "l2" }));
 
+export interface LazyRescaleOptions {
+  /** The norm judged against the window (default "max", as dynamicRescaleMax). */
+  norm?: "max" | "l1" | "l2";
+  /** The window for the norm of the data on ref's scale (default [2^-3, 2^8]). */
+  lo?: number;
+  hi?: number;
+}
+/** The default window: the data's max may shrink 8× or grow 256× from [1, 2) before a rescale. */
+export const LAZY_WINDOW = { lo: 2 ** -3, hi: 2 ** 8 } as const;
+/**
+ * Re-centre only when needed: x takes `ref`'s scale (a stored tensor's, so that a state updated
+ * each step keeps its scale) while the norm of its data on that scale lies in [lo, hi]; otherwise
+ * it is re-centred as dynamicRescale does. The value is unchanged either way.
+ */
+export const lazyRescale = aware((x: Tensor, ref: Tensor, o: LazyRescaleOptions = {}) =>
+  lax.lazyRescale(x, ref, { norm: o.norm ?? "max", lo: o.lo ?? LAZY_WINDOW.lo, hi: o.hi ?? LAZY_WINDOW.hi }),
+);
+
 /** Identity forward; `onCt` transforms the cotangent (the backward-side helpers). */
 function onBackward(name: string, onCt: (ct: Tensor) => Tensor): (x: Tensor) => Tensor {
   const f = customVjp({

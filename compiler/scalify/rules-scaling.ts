@@ -19,7 +19,14 @@ function norm(d: Operand, kind: "max" | "l1" | "l2"): Operand {
   return kind === "l1" ? mean : bind1("sqrt", {}, [mean]);
 }
 
-export const scalingRules: PartialScalifyRules<"pow2_round" | "set_scaling" | "rebalance" | "stop_scaling" | "get_data_scale" | "dynamic_rescale"> = {
+/** r = max(pow2_down(norm), eps), or 1 when the norm is not finite (DESIGN.md "Dynamic rescale"). */
+function rebalanceFactor(nrm: Operand, eps: number): Operand {
+  const r = bind1("max", {}, [spow2(nrm, "down"), f32(eps)]);
+  const finite = bind1("lt", {}, [bind1("abs", {}, [nrm]), f32(Infinity)]);
+  return bind1("select_n", {}, [finite, f32(1), r]);
+}
+
+export const scalingRules: PartialScalifyRules<"pow2_round" | "set_scaling" | "rebalance" | "stop_scaling" | "get_data_scale" | "dynamic_rescale" | "lazy_rescale"> = {
   pow2_round: descaled,
   // data = d·(s/new), scale = new (the value is unchanged).
   set_scaling: rule("data·(s/new) (safe division), scale = new: the value is unchanged (a plain operand becomes scaled)", ({ inputs: [x, s] }) => {
@@ -44,9 +51,25 @@ export const scalingRules: PartialScalifyRules<"pow2_round" | "set_scaling" | "r
   dynamic_rescale: rule<Params<"dynamic_rescale">>("data / r, scale · r with r = max(pow2_down(norm(data)), rescaleEps) in f32 (a non-finite norm keeps the scale)", ({ params, inputs: [x], strategy }) => {
     if (x!.kind === "plain") return [x!];
     const nrm = norm(x!.data, params.norm);
-    const r = bind1("max", {}, [spow2(nrm, "down"), f32(strategy.rescaleEps)]);
-    const finite = bind1("lt", {}, [bind1("abs", {}, [nrm]), f32(Infinity)]);
-    const safe = bind1("select_n", {}, [finite, f32(1), r]);
-    return [scaled(rescale(x!.data, sdiv(f32(1), safe)), smul(x!.scale, safe))];
+    const r = rebalanceFactor(nrm, strategy.rescaleEps);
+    return [scaled(rescale(x!.data, sdiv(f32(1), r)), smul(x!.scale, r))];
   }),
+  // Keeping the reference's scale while it fits spares a rescale most steps: a stored tensor's
+  // scale then changes only when its values drift out of the window, so the data written each
+  // step can be computed on the scale already known (the native backend's speculation hits).
+  lazy_rescale: rule<Params<"lazy_rescale">>(
+    "ref's scale while norm(data)·(s/ref's scale) lies in [lo, hi] (ref's scale > 0), else dynamic_rescale's scale s·r; data·(s/new) (safe division)",
+    ({ params, inputs: [x, ref], strategy }) => {
+      if (x!.kind === "plain") return [x!];
+      const nrm = norm(x!.data, params.norm);
+      const fresh = smul(x!.scale, rebalanceFactor(nrm, strategy.rescaleEps));
+      const kept = ref!.kind === "plain" ? f32(1) : ref!.scale;
+      const onKept = bind1("mul", {}, [nrm, sdiv(x!.scale, kept)]);
+      // Comparisons with NaN are false: a non-finite norm never keeps.
+      const inWindow = bind1("and", {}, [bind1("ge", {}, [onKept, f32(params.lo)]), bind1("le", {}, [onKept, f32(params.hi)])]);
+      const keep = bind1("and", {}, [bind1("gt", {}, [kept, f32(0)]), inWindow]);
+      const next = bind1("select_n", {}, [keep, fresh, kept]);
+      return [scaled(rescale(x!.data, sdiv(x!.scale, next)), next)];
+    },
+  ),
 };

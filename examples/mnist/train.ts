@@ -27,6 +27,8 @@ export interface TrainOptions {
   batch?: number;
   /** Width of the hidden layers (default 512; smaller for quick tests). */
   hidden?: number;
+  /** How the scaled modes re-centre parameters and state (default "lazy"; see ScaledRescale). */
+  rescale?: ScaledRescale;
   backend?: Backend;
   /** Train on the first n training images only (small runs, tests). */
   trainLimit?: number;
@@ -115,9 +117,16 @@ export interface RunResult extends RunState {
   firstStepSeconds?: number;
 }
 
-export function makeOptimizer(name: OptimizerName, mode: Mode, lr = LEARNING_RATE): Optimizer {
-  // Plain f32 needs no re-centring; scaled parameters and state are re-centred by their max.
-  const rescale = isScaled(mode) ? "max" : "none";
+/**
+ * How scaled parameters and state are re-centred (sf.optim's Rescale; plain f32 needs none):
+ * "lazy" keeps a tensor's scale while its data stays within sf.scaling.LAZY_WINDOW, so most
+ * steps need no rescale pass (the native backend then writes the f16 data in the update's own
+ * pass); "max" re-centres every tensor by its max every step.
+ */
+export type ScaledRescale = "lazy" | "max";
+
+export function makeOptimizer(name: OptimizerName, mode: Mode, lr = LEARNING_RATE, scaledRescale: ScaledRescale = "lazy"): Optimizer {
+  const rescale = isScaled(mode) ? scaledRescale : "none";
   switch (name) {
     case "sgd":
       return sf.optim.sgd(lr, { rescale });
@@ -278,7 +287,7 @@ export function train(opts: TrainOptions): RunResult {
   const testSplit = opts.testLimit ? head(data.test, opts.testLimit) : data.test;
   const trainBatcher = new Batcher(trainSplit, mode);
   const testBatcher = new Batcher(testSplit, mode);
-  const optimizer = makeOptimizer(state.optimizer, mode, state.learningRate);
+  const optimizer = makeOptimizer(state.optimizer, mode, state.learningRate, opts.rescale);
   const castStats: CastStats = { ...sf.newCastStats(), byDtype: {} };
   const step = makeTrainStep(mode, optimizer, { backend, castStats });
   const evalStep = makeEvalStep(mode, { backend });

@@ -74,4 +74,16 @@ export const scaling = {
       return [x!];
     },
   }),
+  lazy_rescale: def({
+    family: "scaling",
+    params: z.object({ norm: z.enum(["max", "l1", "l2"]), lo: z.number().positive(), hi: z.number().positive() }).strict(),
+    arity: 2,
+    doc: "value of x unchanged; scalified: x takes ref's scale while norm(data) on that scale lies in [lo, hi], else dynamic_rescale's",
+    abstractEval: (p, [x, ref], op) => {
+      requireFloat(op, x!);
+      requireFloat(op, ref!, "reference");
+      if (!(p.lo <= p.hi) || !Number.isFinite(p.hi)) dtypeError(op, `the window [lo, hi] must be finite and ordered, got [${p.lo}, ${p.hi}]`);
+      return [x!];
+    },
+  }),
 };

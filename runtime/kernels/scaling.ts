@@ -19,6 +19,7 @@ export const scalingKernels = {
   set_scaling: same,
   rebalance: same,
   dynamic_rescale: same,
+  lazy_rescale: same,
   stop_scaling: (_p, [x], [out]) => [fromStorage(encode(values(x!), out!.dtype), out!)],
   get_data_scale: (_p, [x], [data]) => [fromStorage(copyStorage(x!.storage), data!), new Tensor("f32", [], new Float32Array([1]))],
 } satisfies Partial<KernelTable>;

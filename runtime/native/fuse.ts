@@ -32,7 +32,7 @@ const LOWERING: { [P in Primitive]: Lowering } = {
   reduce_min: "kernel", reduce_prod: "kernel", argmax: "kernel", argmin: "kernel", cumsum: "kernel", dot_general: "kernel",
   iota: "kernel", random_bits: "kernel",
   pow2_round: "elementwise", stop_scaling: "elementwise",
-  custom_vjp: "rewrite", set_scaling: "rewrite", rebalance: "rewrite", dynamic_rescale: "rewrite", get_data_scale: "rewrite",
+  custom_vjp: "rewrite", set_scaling: "rewrite", rebalance: "rewrite", dynamic_rescale: "rewrite", lazy_rescale: "rewrite", get_data_scale: "rewrite",
 };
 
 /**

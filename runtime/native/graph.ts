@@ -31,7 +31,7 @@ export interface FlatProgram {
 }
 
 /** Scaling primitives whose outputs on a plain tensor are their operand (ir/primitives/scaling.ts). */
-const IDENTITY: ReadonlySet<Primitive> = new Set<Primitive>(["set_scaling", "rebalance", "dynamic_rescale"]);
+const IDENTITY: ReadonlySet<Primitive> = new Set<Primitive>(["set_scaling", "rebalance", "dynamic_rescale", "lazy_rescale"]);
 
 /**
  * Inlines every custom_vjp call (recursively; nested programs get fresh variables per call

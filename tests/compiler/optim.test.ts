@@ -118,6 +118,40 @@ describe("sf.optim under scalify (scaled f16 parameters and state)", () => {
     expect(maxData).toBeGreaterThan(4);
   });
 
+  it("lazy rescale: stored scales change only when the data leaves the window, values as with max", () => {
+    const scaleChanges = (rescale: sf.optim.Rescale) => {
+      const opt = sf.optim.adam(0.05, { rescale });
+      const step = sf.scalify(stepFn(opt));
+      let p: unknown = scaledStart();
+      let s: unknown = opt.init(p);
+      let changes = 0;
+      let maxData = 0;
+      const scalesOf = (q: unknown, st: sf.optim.AdamState) => [q, st.mu, st.rms].map((x) => (x as sf.ScaledArray).scale.item());
+      let before = scalesOf(p, s as sf.optim.AdamState);
+      for (let i = 0; i < 300; i++) {
+        ({ params: p, state: s } = step(p, s) as { params: unknown; state: unknown });
+        const st = s as sf.optim.AdamState;
+        const now = scalesOf(p, st);
+        changes += now.filter((v, k) => v !== before[k]).length;
+        before = now;
+        for (const x of [p, st.mu, st.rms] as sf.ScaledArray[]) for (const v of x.data.toFloat32Array()) maxData = Math.max(maxData, Math.abs(v));
+      }
+      return { changes, maxData, p: sf.asarray(p as sf.ScaledArray, "f32").toFloat32Array() };
+    };
+    const lazy = scaleChanges("lazy");
+    const max = scaleChanges("max");
+    // "max" re-centres whenever a tensor's max crosses a power of two (19 times here); "lazy" only
+    // sets the zero states' first scales (3), and lets the data wander inside the window.
+    expect(max.changes).toBeGreaterThan(10);
+    expect(lazy.changes).toBeLessThan(max.changes / 4);
+    expect(max.maxData).toBeLessThan(2);
+    expect(lazy.maxData).toBeGreaterThan(2);
+    expect(lazy.maxData).toBeLessThanOrEqual(sf.scaling.LAZY_WINDOW.hi);
+    // f16 rounding is relative, so the scale choice changes values only where data is subnormal.
+    lazy.p.forEach((v, i) => expect(Math.abs(v - max.p[i]!)).toBeLessThan(1e-3));
+    lazy.p.forEach((v, i) => expect(Math.abs(v - target[i]!)).toBeLessThan(0.05));
+  });
+
   it("sgd and momentum run scaled too", () => {
     for (const opt of [sf.optim.sgd(0.1), sf.optim.momentum(0.05)]) {
       const { p, maxData } = runScaled(opt, 200);

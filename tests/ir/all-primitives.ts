@@ -124,7 +124,8 @@ export function allPrimitivesProgram(): Program {
   const ss = b.op("set_scaling", {}, p2, sScale);
   const rb = b.op("rebalance", {}, ss, lit(0.25));
   const dr = b.op("dynamic_rescale", { norm: "l2" }, rb);
-  const [gd, gs] = b.eqn("get_data_scale", {}, [dr]);
+  const lz = b.op("lazy_rescale", { norm: "max", lo: 0.125, hi: 256 }, dr, x);
+  const [gd, gs] = b.eqn("get_data_scale", {}, [lz]);
   const st = b.op("stop_scaling", { dtype: "f16" }, gd!);
   const st2 = b.op("stop_scaling", { dtype: null }, gd!);
 

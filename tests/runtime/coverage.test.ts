@@ -24,7 +24,7 @@ const COVERAGE: Record<Primitive, string> = {
   random_bits: "random",
   custom_vjp: "interpreter",
   pow2_round: "scaling", set_scaling: "scaling", rebalance: "scaling", stop_scaling: "scaling",
-  get_data_scale: "scaling", dynamic_rescale: "scaling",
+  get_data_scale: "scaling", dynamic_rescale: "scaling", lazy_rescale: "scaling",
 };
 
 describe("primitive coverage", () => {

@@ -9,6 +9,10 @@ describe("scaling primitives on plain tensors", () => {
     expect(flat(ev("set_scaling", {}, x, t(4)))).toEqual([-1.5, 0, 3.25]);
     expect(flat(ev("rebalance", {}, x, t(0.5)))).toEqual([-1.5, 0, 3.25]);
     for (const norm of ["max", "l1", "l2"] as const) expect(flat(ev("dynamic_rescale", { norm }, x))).toEqual([-1.5, 0, 3.25]);
+    // lazy_rescale: the reference (any float of any shape) only lends its scale under scalify.
+    const y = ev("lazy_rescale", { norm: "max", lo: 0.125, hi: 256 }, x, t([7, 8, 9, 10], "bf16"));
+    expect(y.dtype).toBe("f16");
+    expect(flat(y)).toEqual([-1.5, 0, 3.25]);
   });
   it("stop_scaling casts to its dtype (default: the operand's)", () => {
     const x = t([1.0009765625, 70000], "f32");

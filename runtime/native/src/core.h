@@ -69,6 +69,7 @@ std::vector<int64_t> p_ints(const PVal& v, const std::string& ctx, const char* w
 const std::vector<PVal>& p_arr(const PVal& v, const std::string& ctx, const char* what);
 DType p_dtype(const PVal& v, const std::string& ctx, const char* what);
 std::string p_str(const PVal& v, const std::string& ctx, const char* what);
+double p_num(const PVal& v, const std::string& ctx, const char* what);
 
 /** A value's memory while a plan runs. */
 struct Buf {

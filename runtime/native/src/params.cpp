@@ -93,6 +93,11 @@ std::string p_str(const PVal& v, const std::string& ctx, const char* what) {
   return v.str;
 }
 
+double p_num(const PVal& v, const std::string& ctx, const char* what) {
+  if (v.kind != PVal::Num) fail(ctx + ": " + what + " must be a number");
+  return v.num;
+}
+
 DType p_dtype(const PVal& v, const std::string& ctx, const char* what) {
   DType d;
   if (v.kind != PVal::Str || !parse_dtype(v.str.c_str(), &d)) fail(ctx + ": " + what + " must be a dtype name");

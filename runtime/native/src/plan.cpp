@@ -13,7 +13,7 @@ KernelPtr make_kernel(const std::string& prim, const PVal& params, const std::ve
   if (is_elementwise_prim(prim)) return make_elementwise(prim, params, ins, outs);
   if (prim == "reshape" || prim == "transpose" || prim == "broadcast_in_dim" || prim == "squeeze" || prim == "expand_dims" || prim == "rev" ||
       prim == "slice" || prim == "pad" || prim == "concatenate" || prim == "stop_gradient" || prim == "set_scaling" || prim == "rebalance" ||
-      prim == "dynamic_rescale" || prim == "get_data_scale")
+      prim == "dynamic_rescale" || prim == "lazy_rescale" || prim == "get_data_scale")
     return make_shape_kernel(prim, params, ins, outs);
   if (prim == "dynamic_slice" || prim == "dynamic_update_slice" || prim == "gather" || prim == "scatter_add")
     return make_indexing_kernel(prim, params, ins, outs);

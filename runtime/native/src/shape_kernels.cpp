@@ -2,6 +2,7 @@
 // stop_gradient, transpose, broadcast_in_dim, rev, slice, pad, concatenate. They move element
 // codes, never values. Each factory checks params and operands as the catalogue's shape rules
 // (ir/primitives/shape-ops.ts) do.
+#include <cmath>
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -147,7 +148,8 @@ class SameOrder : public Kernel {
   void run(const Buf* ins, const Buf* outs, RunCtx&) const override {
     if (outs[0].data != ins[0].data) std::memcpy(outs[0].data, ins[0].data, static_cast<size_t>(outs[0].n * item_size(outs[0].aval->dtype)));
   }
-  bool may_alias(int, int) const override { return true; }
+  // Only the first operand is the value (the others are scales or a reference).
+  bool may_alias(int, int in) const override { return in == 0; }
 };
 
 /** get_data_scale on a plain tensor: (x, 1). */
@@ -287,6 +289,17 @@ KernelPtr make_shape_kernel(const std::string& prim, const PVal& p, const std::v
     need_inputs(ctx, ins, 2);
     if (!is_float(ins[0].dtype)) fail(ctx + ": operand must be a float, got " + aval_str(ins[0]));
     if (ins[1].dtype != DType::F32 || ins[1].rank() != 0) fail(ctx + ": the scale must be an f32 scalar, got " + aval_str(ins[1]));
+    outs->push_back(ins[0]);
+    return KernelPtr(new SameOrder);
+  }
+  if (prim == "lazy_rescale") {
+    need_inputs(ctx, ins, 2);
+    if (!is_float(ins[0].dtype)) fail(ctx + ": operand must be a float, got " + aval_str(ins[0]));
+    if (!is_float(ins[1].dtype)) fail(ctx + ": the reference must be a float, got " + aval_str(ins[1]));
+    const std::string norm = p_str(p.at("norm", ctx), ctx, "norm");
+    if (norm != "max" && norm != "l1" && norm != "l2") fail(ctx + ": norm must be max, l1 or l2");
+    const double lo = p_num(p.at("lo", ctx), ctx, "lo"), hi = p_num(p.at("hi", ctx), ctx, "hi");
+    if (!(lo > 0 && lo <= hi && std::isfinite(hi))) fail(ctx + ": the window [lo, hi] must be finite, positive and ordered");
     outs->push_back(ins[0]);
     return KernelPtr(new SameOrder);
   }

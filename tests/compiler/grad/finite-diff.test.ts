@@ -252,6 +252,7 @@ const DEFINED: Partial<Record<Primitive, { name: string; run: () => void }[]>> =
         ["set_scaling", "straight-through", (x: Tensor) => lax.setScaling(x, 0.25), (_x: Float32Array, w: Float32Array) => w],
         ["rebalance", "straight-through", (x: Tensor) => lax.rebalance(x, 4), (_x: Float32Array, w: Float32Array) => w],
         ["dynamic_rescale", "straight-through", (x: Tensor) => lax.dynamicRescale(x, { norm: "l2" }), (_x: Float32Array, w: Float32Array) => w],
+        ["lazy_rescale", "straight-through (the reference, here x itself, gets none)", (x: Tensor) => lax.lazyRescale(x, x, { norm: "max", lo: 0.125, hi: 256 }), (_x: Float32Array, w: Float32Array) => w],
         ["stop_scaling", "straight-through, the cotangent rounded to the output dtype", (x: Tensor) => lax.stopScaling(x, { dtype: "f16" }), (_x: Float32Array, w: Float32Array) => round(w, "f16")],
         ["get_data_scale", "the data's cotangent (the scale of a plain tensor is the constant 1)", (x: Tensor) => {
           const [d, s] = lax.getDataScale(x);

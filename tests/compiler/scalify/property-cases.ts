@@ -246,4 +246,8 @@ export const CASES: { [P in sf.Primitive]: Case[] } = {
     { name: "dynamic_rescale l1", args: [h([6])], fn: (x) => lax.dynamicRescale(x, { norm: "l1" }), check: "exact", scale: "pow2" },
     { name: "dynamic_rescale l2", args: [f([2, 3])], fn: (x) => lax.dynamicRescale(x, { norm: "l2" }), check: "exact", scale: "pow2" },
   ],
+  lazy_rescale: [
+    { name: "lazy_rescale max", args: [f([6]), h([4])], fn: (x, r) => lax.lazyRescale(x, r, { norm: "max", lo: 0.125, hi: 256 }), check: "exact", scale: "pow2" },
+    { name: "lazy_rescale l2, narrow window", args: [h([2, 3]), f([1])], fn: (x, r) => lax.lazyRescale(x, r, { norm: "l2", lo: 1, hi: 2 }), check: "exact", scale: "pow2" },
+  ],
 };

@@ -226,6 +226,11 @@ export const GENERATORS: { [P in Primitive]: (r: Rng) => Case } = {
   set_scaling: (r) => ({ params: {}, ins: [aval(pick(r, FLOATS), randomShape(r)), aval("f32", [])], agreement: "bits" }),
   rebalance: (r) => ({ params: {}, ins: [aval(pick(r, FLOATS), randomShape(r)), aval("f32", [])], agreement: "bits" }),
   dynamic_rescale: (r) => ({ params: { norm: pick(r, ["max", "l1", "l2"]) }, ins: [aval(pick(r, FLOATS), randomShape(r))], agreement: "bits" }),
+  lazy_rescale: (r) => ({
+    params: { norm: pick(r, ["max", "l1", "l2"]), lo: 0.125, hi: 256 },
+    ins: [aval(pick(r, FLOATS), randomShape(r)), aval(pick(r, FLOATS), randomShape(r))],
+    agreement: "bits",
+  }),
   get_data_scale: (r) => ({ params: {}, ins: [aval(pick(r, FLOATS), randomShape(r))], agreement: "bits" }),
   reshape: (r) => {
     const s = randomShape(r, 4);
