@@ -167,7 +167,7 @@ export function lower(program: Program, opts: LowerOptions = {}): LoweredProgram
   const fused = fusion ? absorbReductions(fuse(nodes)) : { steps: fuse(nodes, false), reductions: new Map<Group, Node[]>() };
   const { reductions } = fused;
   const predicted = new Map<Group, Var[]>();
-  const steps = fusion && opts.speculate !== false ? speculate(fused.steps, reductions, predicted) : fused.steps;
+  const steps = fusion && opts.speculate !== false ? speculate(fused.steps, reductions, predicted, new Set(flat.outputs.filter(isVar))) : fused.steps;
   const absorbed = new Set([...reductions.values()].flat());
 
   // Program outputs: which the plan computes.
