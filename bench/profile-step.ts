@@ -3,7 +3,7 @@
 // (gemm, fused elementwise chain, reduction, …) and the top instructions are listed. The modes'
 // plans run in one process, one execution each per round, the order rotating.
 //
-//   node --import tsx bench/profile-step.ts [--counts] [--top N] [--value-and-grad] [modes…]
+//   node --import tsx bench/profile-step.ts [--counts] [--top N] [--rounds N] [--value-and-grad] [modes…]
 //
 // Modes default to f32 f16 fp8. --counts runs with the cast counters on, as `scalify train` does;
 // --top N lists N instructions (default 12); --value-and-grad profiles bench (c)'s step (the
@@ -13,7 +13,8 @@ import { compileNative, STATS_LENGTH } from "../runtime/native/backend.js";
 import type { InstrJSON } from "../runtime/native/plan-json.js";
 import { mnistStep } from "./mnist-step.js";
 
-const ROUNDS = 20;
+const roundsAt = process.argv.indexOf("--rounds");
+const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 20;
 
 function label(ins: InstrJSON): string {
   if (ins.prim !== "fused") return ins.prim;
@@ -91,7 +92,7 @@ const COUNTING = process.argv.includes("--counts");
 const VALUE_AND_GRAD = process.argv.includes("--value-and-grad");
 const topAt = process.argv.indexOf("--top");
 const TOP = topAt > 0 ? Number(process.argv[topAt + 1]) : 12;
-const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--top");
+const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--top" && all[i - 1] !== "--rounds");
 const modes = (named.length ? named : MODES) as Mode[];
 const prepared = modes.map(prepare);
 measure(prepared);
