@@ -76,13 +76,14 @@ export const scaling = {
   }),
   lazy_rescale: def({
     family: "scaling",
-    params: z.object({ norm: z.enum(["max", "l1", "l2"]), lo: z.number().positive(), hi: z.number().positive() }).strict(),
+    params: z.object({ norm: z.enum(["max", "l1", "l2"]), lo: z.number().positive().finite(), hi: z.number().positive().finite() }).strict(),
     arity: 2,
     doc: "value of x unchanged; scalified: x takes ref's scale while norm(data) on that scale lies in [lo, hi], else dynamic_rescale's",
     abstractEval: (p, [x, ref], op) => {
       requireFloat(op, x!);
       requireFloat(op, ref!, "reference");
-      if (!(p.lo <= p.hi) || !Number.isFinite(p.hi)) dtypeError(op, `the window [lo, hi] must be finite and ordered, got [${p.lo}, ${p.hi}]`);
+      // Tracing binds without the schema: the window is checked here too.
+      if (!(p.lo > 0 && p.lo <= p.hi && Number.isFinite(p.hi))) dtypeError(op, `the window [lo, hi] must be positive, finite and ordered, got [${p.lo}, ${p.hi}]`);
       return [x!];
     },
   }),

@@ -106,8 +106,16 @@ describe("lazy_rescale under scalify", () => {
 describe("lazy_rescale: checks and gradient", () => {
   it("rejects a window that is not ordered or not finite, naming the op", () => {
     const x = sf.array([1, 2]);
-    expect(() => sf.scaling.lazyRescale(x, x, { lo: 4, hi: 2 })).toThrow(/lazy_rescale.*window/);
-    expect(() => sf.scaling.lazyRescale(x, x, { lo: 1, hi: Infinity })).toThrow(/lazy_rescale.*window/);
+    for (const [lo, hi] of [
+      [4, 2],
+      [1, Infinity],
+      [0, 1],
+    ])
+      expect(() => sf.scaling.lazyRescale(x, x, { lo, hi }), `[${lo}, ${hi}]`).toThrow(/lazy_rescale.*window \[lo, hi\] must be positive, finite and ordered/);
+    // A parsed IR file goes through the params schema too.
+    const text = (lo: number) => `func main(a: f32[2] "a", b: f32[2] "b") -> (f32[2]) {\n  in_tree [*, *]\n  out_tree *\n  c: f32[2] = lazy_rescale[hi=256, lo=${lo}, norm=max] a b\n  return c\n}\n`;
+    expect(sf.parse(text(0.125)).equations).toHaveLength(1);
+    expect(() => sf.parse(text(0))).toThrow(/lazy_rescale.*lo/);
     expect(() => sf.scaling.lazyRescale(x, sf.array([1], { dtype: "i32" }))).toThrow(/lazy_rescale.*reference must be a float/);
   });
 
