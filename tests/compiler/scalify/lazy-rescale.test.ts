@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import * as sf from "../../../index.js";
 import { runNative } from "../../../runtime/native/backend.js";
-import { nativeAddon } from "../../../runtime/native/loader.js";
+import { nativeAddon, type NativeTensor } from "../../../runtime/native/loader.js";
 import { checkProgram, flat, S, valueOf } from "./helpers.js";
 
 type T = sf.Tensor;
@@ -120,8 +120,8 @@ describe("lazy_rescale: checks and gradient", () => {
   });
 
   it("the native addon checks the same before running", () => {
-    const f = { dtype: "f32", shape: [2], data: new Float32Array([1, 2]) };
-    const run = (params: Record<string, unknown>, ref: unknown = f) => () => nativeAddon().runPrimitive("lazy_rescale", params, [f, ref]);
+    const f: NativeTensor = { dtype: "f32", shape: [2], data: new Float32Array([1, 2]) };
+    const run = (params: Record<string, unknown>, ref: NativeTensor = f) => () => nativeAddon().runPrimitive("lazy_rescale", params, [f, ref]);
     expect(run({ norm: "max", lo: 1, hi: 2 })).not.toThrow();
     expect(run({ norm: "max", lo: 4, hi: 2 })).toThrow(/lazy_rescale.*window/);
     expect(run({ norm: "max", lo: 1 })).toThrow(/lazy_rescale.*hi/);
