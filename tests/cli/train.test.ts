@@ -15,6 +15,7 @@ describe("scalify train mnist", () => {
     expect(r.stdout).toMatch(/fp8 seed 0: epoch 1\/1 {2}loss \d/);
     expect(r.stdout).toContain("train acc %");
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    expect(metrics.config.rescale).toBe("lazy");
     expect(metrics.runs[0]).toMatchObject({ mode: "fp8", seed: 0, backend: "reference", steps: 1, nonFinite: 0 });
     expect(metrics.runs[0].epochs[0]).toHaveProperty("testAccuracy");
     expect(metrics.runs[0].casts.f8e4m3fn).toHaveProperty("saturated");
@@ -30,9 +31,12 @@ describe("scalify train mnist", () => {
     expect(again.runs[0].losses[0]).toBe(metrics.runs[0].losses[0]);
   });
 
-  it("rejects a bad mode with a usage error", async () => {
+  it("rejects a bad mode or rescale with a usage error", async () => {
     const r = await scalify(["train", "mnist", "--mode", "fp4"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--mode fp4: expected f32, f16, fp8/);
+    const bad = await scalify(["train", "mnist", "--rescale", "l3"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--rescale.*l3.*lazy, max/);
   });
 });
