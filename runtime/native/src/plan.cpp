@@ -264,7 +264,9 @@ void Plan::execute(const std::vector<void*>& inputs, const std::vector<void*>& o
   ctx.stats = stats;
   std::vector<Buf> ib, ob;
   // The cast counters as they were before each rerun target, restored when a guard reruns it.
-  std::vector<CountsSnapshot> before(stats != nullptr ? instrs_.size() : 0);
+  // Kept by the plan: counted training steps would otherwise allocate it every run.
+  if (stats != nullptr && counts_before_.size() != instrs_.size()) counts_before_.resize(instrs_.size());
+  std::vector<CountsSnapshot>& before = counts_before_;
   size_t reruns = 0;
   for (size_t k = 0; k < instrs_.size();) {
     if (stats != nullptr && rerun_target_[k]) before[k].take(*stats);

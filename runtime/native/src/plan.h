@@ -87,6 +87,7 @@ class Plan {
   std::vector<int64_t> inputs_, outputs_;
   std::vector<Instr> instrs_;
   std::vector<bool> rerun_target_;  // instructions a guard may run again from
+  std::vector<CountsSnapshot> counts_before_;  // cast counters before each rerun target (counted runs)
   int64_t reruns_ = 0;
   std::vector<std::unique_ptr<uint8_t[]>> arena_;
 };
