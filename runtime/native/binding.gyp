@@ -28,6 +28,7 @@
       "sources": [
         "src/addon.cpp",
         "src/plan.cpp",
+        "src/cast_count.cpp",
         "src/params.cpp",
         "src/numerics.cpp",
         "src/thread_pool.cpp",

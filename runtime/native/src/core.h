@@ -127,6 +127,11 @@ using KernelPtr = std::unique_ptr<Kernel>;
  * output avals. Fails with a message naming the primitive.
  */
 KernelPtr make_kernel(const std::string& prim, const PVal& params, const std::vector<Aval>& ins, std::vector<Aval>* outs);
+/**
+ * The kernel of a count-only instruction: it only adds to the cast statistics, in counted runs;
+ * checked as make_kernel checks the primitive.
+ */
+KernelPtr make_count_only(const std::string& prim, const PVal& params, const std::vector<Aval>& ins, std::vector<Aval>* outs);
 
 // Families (one file each).
 bool is_elementwise_prim(const std::string& prim);

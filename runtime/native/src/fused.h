@@ -85,6 +85,22 @@ inline bool reads_scalar_args(Code c) { return c == F_ADD || c == F_SUB || c == 
 int op_cost(Code c);
 /** The f32 image of rounding x to dtype d (non-saturating unless `sat`). */
 float round_to(DType d, float x, bool sat, const DecodeTables& T);
+/**
+ * How a cast to some dtype classifies its operands by magnitude bits a: 0 < a ≤ flush_max
+ * rounds to zero, overflow ≤ a < Inf saturates (and gives a non-finite image if overflow_stays),
+ * ±Inf and NaN give non-finite images if inf_stays / nan_stays (flags are 0 or 1).
+ */
+struct CastClasses {
+  uint32_t flush_max = 0, overflow = 0;
+  uint32_t overflow_stays = 0, inf_stays = 0, nan_stays = 0;
+};
+const CastClasses& cast_classes(DType d, bool sat);
+/** Counts of one cast over some lanes. */
+struct LocalCounts {
+  int64_t saturated = 0, flushed = 0, non_finite = 0;
+};
+/** Adds the cast statistics of casting L f32 lanes as `c` classifies them (L < 2^32). */
+void count_lanes(const float* x, int L, const CastClasses& c, LocalCounts& out);
 /** Decodes L elements of dtype d at element offset `off` into 4-byte lanes (floats; ints for i32/bool). */
 void load_block(DType d, const void* src, int64_t off, int L, void* dst, const DecodeTables& T);
 /** Encodes L lanes (exact images of dtype d) into storage at element offset `off`. */

@@ -211,55 +211,77 @@ void store_block(DType d, const void* lanes, int L, void* dst, int64_t off) {
 }
 
 /**
- * The smallest f32 magnitude (as bits) that rounds to a non-finite value of d without
- * saturation. Rounding is monotonic in the magnitude, so a saturating cast saturated exactly when
- * its operand's magnitude reaches this; found by bisection over the bit patterns once per dtype
- * rather than written down, so that it follows round_to.
+ * Rounding is monotonic in the magnitude, so a cast's flushes and overflows are the operand
+ * magnitudes below and above two thresholds; they are found by bisection over the bit patterns
+ * once per dtype rather than written down, so that they follow round_to, and so is what round_to
+ * makes of an overflow, ±Inf and NaN (saturation clamps fp8; f16 and bf16 ignore it).
  */
-static uint32_t overflow_bits(DType d) {
+const CastClasses& cast_classes(DType d, bool sat) {
   static const auto table = [] {
-    std::array<uint32_t, kNumDTypes> t{};
+    std::array<std::array<CastClasses, 2>, kNumDTypes> t{};
     const DecodeTables& T = decode_tables();
     for (int k = 0; k < kNumDTypes; k++) {
-      uint32_t lo = 0, hi = 0x7f800000u;  // round(lo) finite; hi = +inf rounds to +inf
+      const DType dk = static_cast<DType>(k);
+      const auto round = [&](uint32_t bits, bool s) { return round_to(dk, f32_from_bits(bits), s, T); };
+      uint32_t lo = 0, hi = 0x3f800000u;  // round(0) = 0; 1 is exact in every float dtype
       while (hi - lo > 1) {
         const uint32_t mid = lo + (hi - lo) / 2;
-        (std::isfinite(round_to(static_cast<DType>(k), f32_from_bits(mid), false, T)) ? lo : hi) = mid;
+        (round(mid, false) == 0 ? lo : hi) = mid;
       }
-      t[k] = hi;
+      const uint32_t flush_max = lo;
+      lo = 0, hi = 0x7f800000u;  // round(lo) finite; hi = +inf rounds to +inf
+      while (hi - lo > 1) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        (std::isfinite(round(mid, false)) ? lo : hi) = mid;
+      }
+      for (int s = 0; s < 2; s++) {
+        const auto stays = [&](uint32_t bits) { return static_cast<uint32_t>(!std::isfinite(round(bits, s == 1))); };
+        t[k][s] = CastClasses{flush_max, hi, stays(hi), stays(0x7f800000u), stays(0x7fc00000u)};
+      }
     }
     return t;
   }();
-  return table[static_cast<int>(d)];
+  return table[static_cast<int>(d)][sat ? 1 : 0];
 }
 
-/** Cast statistics of one converted lane (runtime/numerics/codec.ts encodeWithStats). */
-static inline void count_cast(float x, float y, DType d, bool sat, LocalStats& st) {
-  const int k = static_cast<int>(d);
-  if (!std::isfinite(y)) st.non_finite[k]++;
-  if (!std::isfinite(x)) return;
-  if (x != 0 && y == 0) st.flushed[k]++;
-  // Without saturation the image itself shows an overflow; with it, the operand's magnitude does.
-  if (sat ? (f32_bits(x) & 0x7fffffffu) >= overflow_bits(d) : !std::isfinite(y)) st.saturated[k]++;
-}
-
-/** count_cast over a block of f32 operands x and their rounded images y (L ≤ BLOCK), on the bits. */
-static void count_block(const float* x, const float* y, int L, DType d, bool sat, LocalStats& st) {
-  const int k = static_cast<int>(d);
-  constexpr uint32_t kInf = 0x7f800000u;
-  // Without saturation the image itself shows an overflow; with it, the operand's magnitude does.
-  const uint32_t over = sat ? overflow_bits(d) : 0xffffffffu;
-  int32_t non_finite = 0, flushed = 0, saturated = 0;
+void count_lanes(const float* x, int L, const CastClasses& c, LocalCounts& out) {
+  // Five threshold counts on the magnitude bits (signed: they are < 2^31), which vectorise into
+  // a compare and a subtract each; the classes are their differences.
+  const int32_t* u = reinterpret_cast<const int32_t*>(x);
+  const int32_t flush_max = static_cast<int32_t>(c.flush_max), overflow = static_cast<int32_t>(c.overflow);
+  // Most blocks hold no magnitude that flushes or overflows, which a min and a max show first
+  // (a − 1 wraps for a = 0, so zeros do not count as flushed).
+  uint32_t least = UINT32_MAX;
+  int32_t most = 0;
   for (int i = 0; i < L; i++) {
-    const uint32_t ax = f32_bits(x[i]) & 0x7fffffffu, ay = f32_bits(y[i]) & 0x7fffffffu;
-    const int32_t finite_x = ax < kInf;
-    non_finite += ay >= kInf;
-    flushed += finite_x & (ax != 0) & (ay == 0);
-    saturated += finite_x & ((ax >= over) | (ay >= kInf));
+    const int32_t a = u[i] & 0x7fffffff;
+    least = std::min(least, static_cast<uint32_t>(a) - 1u);
+    most = std::max(most, a);
   }
-  st.non_finite[k] += non_finite;
-  st.flushed[k] += flushed;
-  st.saturated[k] += saturated;
+  if (least >= c.flush_max && most < overflow) return;
+  constexpr int32_t kInf = 0x7f800000;
+  int32_t zero = 0, small = 0, over = 0, inf_or_nan = 0, nan = 0;
+  for (int i = 0; i < L; i++) {
+    const int32_t a = u[i] & 0x7fffffff;
+    zero += a == 0;
+    small += a <= flush_max;
+    over += a >= overflow;
+    inf_or_nan += a >= kInf;
+    nan += a > kInf;
+  }
+  out.saturated += over - inf_or_nan;
+  out.flushed += small - zero;
+  out.non_finite += c.overflow_stays * (over - inf_or_nan) + c.inf_stays * (inf_or_nan - nan) + c.nan_stays * nan;
+}
+
+/** Counts a cast of L lanes to d before they are rounded (runtime/numerics/codec.ts encodeWithStats). */
+static void count_block(const float* x, int L, DType d, bool sat, LocalStats& st) {
+  const int k = static_cast<int>(d);
+  LocalCounts c;
+  count_lanes(x, L, cast_classes(d, sat), c);
+  st.saturated[k] += c.saturated;
+  st.flushed[k] += c.flushed;
+  st.non_finite[k] += c.non_finite;
 }
 
 /** sf.pow2.roundDown / roundUp on f32 bits (runtime/numerics/pow2.ts). */
@@ -450,15 +472,10 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
     case CVT_F_F:
       if (op.encode_at_store && st == nullptr) {
         if (o != a) std::memcpy(o, a, static_cast<size_t>(L) * 4);
-      } else if (st != nullptr && op.count) {
-        // Vectorised too: round the block, then count from the operand kept aside (o may be a).
-        float x[BLOCK];
-        std::memcpy(x, a, static_cast<size_t>(L) * 4);
-        if (o != a) std::memcpy(o, a, static_cast<size_t>(L) * 4);
-        round_block(op.dtype, o, L, op.saturate, T);
-        count_block(x, o, L, op.dtype, op.saturate, *st);
       } else {
-        // Vectorised: copy the lanes, then round them in place (round_block is exact, simd.h).
+        // Vectorised: count the operand's lanes (o may be a), copy them, round them in place
+        // (round_block is exact, simd.h).
+        if (st != nullptr && op.count) count_block(a, L, op.dtype, op.saturate, *st);
         if (o != a) std::memcpy(o, a, static_cast<size_t>(L) * 4);
         round_block(op.dtype, o, L, op.saturate, T);
       }
@@ -467,15 +484,9 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
     case CVT_F_B: LOOP(oi[i] = a[i] != 0);
     case CVT_I_F:
       // i32 → f32 rounds to nearest even (Float32Array.from), then to the dtype.
-      if (st != nullptr && op.count) {
-        for (int i = 0; i < L; i++) {
-          o[i] = round_to(op.dtype, static_cast<float>(ai[i]), op.saturate, T);
-          count_cast(static_cast<float>(ai[i]), o[i], op.dtype, op.saturate, *st);
-        }
-      } else {
-        for (int i = 0; i < L; i++) o[i] = static_cast<float>(ai[i]);
-        round_block(op.dtype, o, L, op.saturate, T);
-      }
+      for (int i = 0; i < L; i++) o[i] = static_cast<float>(ai[i]);
+      if (st != nullptr && op.count) count_block(o, L, op.dtype, op.saturate, *st);
+      round_block(op.dtype, o, L, op.saturate, T);
       break;
     case CVT_I_B: LOOP(oi[i] = ai[i] != 0);
     case CVT_B_F: LOOP(o[i] = ai[i] ? 1.0f : 0.0f);  // 0 and 1 are exact in every float dtype: nothing to count

@@ -177,7 +177,7 @@ Plan::Plan(PlanDesc d)
         rerun_target_[static_cast<size_t>(t)] = true;
       } else {
         std::vector<Aval> rule;
-        k = make_kernel(in.prim, in.params, ia, &rule);
+        k = in.count_only ? make_count_only(in.prim, in.params, ia, &rule) : make_kernel(in.prim, in.params, ia, &rule);
         if (rule.size() != oa.size()) fail(in.prim + ": gives " + std::to_string(rule.size()) + " outputs, the plan declares " + std::to_string(oa.size()));
         for (size_t o = 0; o < oa.size(); o++)
           if (rule[o] != oa[o]) fail(in.prim + ": output " + std::to_string(o) + " is declared " + aval_str(oa[o]) + ", the shape rule gives " + aval_str(rule[o]));

@@ -3,11 +3,11 @@
 // same bits, the same cast counts, and the reference's values; the addon must refuse plans that
 // read a count-only result and roundings it cannot do.
 import { describe, expect, it } from "vitest";
-import type { DType } from "../../../ir/dtype.js";
+import { DTYPES, type DType } from "../../../ir/dtype.js";
 import type { Params, Primitive } from "../../../ir/primitives/catalogue.js";
 import { makeEquation, Program, Var, type Atom, type Equation } from "../../../ir/program.js";
 import { interpret, newCastStats } from "../../../runtime/interpreter.js";
-import { runNative } from "../../../runtime/native/backend.js";
+import { runNative, STATS_LENGTH } from "../../../runtime/native/backend.js";
 import { nativeAddon } from "../../../runtime/native/loader.js";
 import { lower } from "../../../runtime/native/lower.js";
 import { encode } from "../../../runtime/numerics/codec.js";
@@ -29,7 +29,10 @@ const cast = (x: Var, dtype: "f8e4m3fn" | "f8e5m2", saturate: boolean, out: Var)
  * both formats' largest finite values, subnormal and underflowing magnitudes, ties, ±0, ±Inf, NaN.
  */
 function hardValues(r: Rng, n: number): number[] {
-  const special = [0, -0, Infinity, -Infinity, NaN, 448, 464, 465, 480, -464, 57344, 61440, -61441, 2 ** -9, 2 ** -10, 3 * 2 ** -10, 2 ** -16, 2 ** -17, 1e-30, -1e-30, 1e30];
+  // Around each format's flush threshold (half its smallest subnormal, which rounds to 0) and
+  // overflow threshold (half-way past its largest finite value), exact in f16.
+  const thresholds = [2 ** -10 * (1 + 2 ** -10), -(2 ** -10) * (1 + 2 ** -10), 2 ** -17 * (1 + 2 ** -7), 464.25, -464.25, 59360, 59392, -59392, 65504, 65520];
+  const special = [0, -0, Infinity, -Infinity, NaN, 448, 464, 465, 480, -464, 57344, 61440, -61441, 2 ** -9, 2 ** -10, 3 * 2 ** -10, 2 ** -16, 2 ** -17, 1e-30, -1e-30, 1e30, ...thresholds];
   return Array.from({ length: n }, () => {
     const k = r();
     if (k < 0.2) return special[Math.floor(r() * special.length)]!;
@@ -142,6 +145,49 @@ describe("fp8 casts folded into dot_general", () => {
       // The sum starts from +0, so a −0 image comes out +0 (zeros compare equal here).
       for (let i = 0; i < n; i++) if (!(g[i] === w[i] || (Number.isNaN(g[i]) && Number.isNaN(w[i])))) expect(`${fmt} sat=${saturate} x=${x.storage[i]}: ${g[i]}`).toBe(`${fmt} sat=${saturate} x=${x.storage[i]}: ${w[i]}`);
     }
+  });
+
+  // The count-only kernel classifies magnitudes against thresholds instead of rounding (src/cast_count.cpp).
+  it("a count-only cast counts exactly as the cast does: every source and target, saturating or not, over many blocks", () => {
+    const addon = nativeAddon();
+    const r = rng(7);
+    const n = 40 * 1024 + 7;
+    for (const src of ["f32", "f16", "bf16", "f8e5m2"] as const)
+      for (const to of ["f16", "bf16", "f8e4m3fn", "f8e5m2"] as const)
+        for (const saturate of [false, true]) {
+          const x = tensorOf(src, [n], hardValues(r, n));
+          const [xv, cv, yv] = [v(src, [n]), v(to, [n]), v("f32", [n])];
+          const reference = program([xv], [eqn("convert_element_type", { new_dtype: to, saturate }, [xv], cv), eqn("convert_element_type", { new_dtype: "f32", saturate: false }, [cv], yv)], [yv]);
+          const want = { ...newCastStats(), byDtype: {} };
+          interpret(reference, [x], { castStats: want });
+          const plan = new addon.Plan({
+            values: [
+              { dtype: src, shape: [n], slot: 0 },
+              { dtype: to, shape: [n], slot: 1 },
+              { dtype: src, shape: [n], slot: 2 },
+            ],
+            slots: [
+              { kind: "input", index: 0 },
+              { kind: "internal", bytes: 4 * n },
+              { kind: "output", index: 0 },
+            ],
+            inputs: [0],
+            constants: [],
+            outputs: [2],
+            instrs: [
+              { prim: "convert_element_type", params: { new_dtype: to, saturate }, ins: [0], outs: [1], countOnly: true },
+              { prim: "neg", params: {}, ins: [0], outs: [2] },
+            ],
+          });
+          const counts = new Float64Array(STATS_LENGTH);
+          plan.execute([x.storage], counts);
+          const at = 3 + 4 * DTYPES.indexOf(to);
+          const label = `${src} → ${to}${saturate ? " (saturating)" : ""}`;
+          expect([label, ...counts.slice(0, 3)]).toEqual([label, want.saturated, want.flushedToZero, want.nonFinite]);
+          expect([label, ...counts.slice(at, at + 4)]).toEqual([label, 1, want.saturated, want.flushedToZero, want.nonFinite]);
+          // Uncounted runs skip it.
+          expect(() => plan.execute([x.storage])).not.toThrow();
+        }
   });
 
   it("the addon refuses a plan that reads a count-only result, and roundings it cannot do", () => {
