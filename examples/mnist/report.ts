@@ -1,6 +1,6 @@
 // Reports of MNIST runs: the per-epoch table, the comparison across modes and seeds, and the
 // metrics.json document (the schema is documented in README.md, "MNIST in FP8").
-import type { CastCounts, EpochMetrics, RunResult } from "./train.js";
+import { median, type CastCounts, type EpochMetrics, type RunResult } from "./train.js";
 import { MODES, type Mode } from "./model.js";
 
 const pct = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(2) : "—");
@@ -18,8 +18,17 @@ export function runLabel(r: Pick<RunResult, "mode" | "seed">): string {
 /** One row per epoch: loss, train and test accuracy, time, step time. */
 export function epochTable(r: RunResult): string[] {
   return table([
-    ["epoch", "loss", "train acc %", "test acc %", "time s", "steps/s", "ms/step"],
-    ...r.epochs.map((e: EpochMetrics) => [String(e.epoch), e.loss.toFixed(4), pct(e.trainAccuracy), pct(e.testAccuracy), e.seconds.toFixed(1), e.stepsPerSecond.toFixed(2), e.stepMs.toFixed(1)]),
+    ["epoch", "loss", "train acc %", "test acc %", "time s", "steps/s", "ms/step", "median ms"],
+    ...r.epochs.map((e: EpochMetrics) => [
+      String(e.epoch),
+      e.loss.toFixed(4),
+      pct(e.trainAccuracy),
+      pct(e.testAccuracy),
+      e.seconds.toFixed(1),
+      e.stepsPerSecond.toFixed(2),
+      e.stepMs.toFixed(1),
+      e.medianStepMs.toFixed(1),
+    ]),
   ]);
 }
 
@@ -29,6 +38,8 @@ const stepMs = (r: RunResult) => {
   const steps = r.epochs.reduce((n, e) => n + (e.timedSteps ?? e.steps), 0);
   return steps ? (r.epochs.reduce((s, e) => s + e.seconds, 0) * 1000) / steps : NaN;
 };
+
+const medianStepMs = (rs: RunResult[]) => median(rs.flatMap((r) => r.epochs.map((e) => e.medianStepMs)));
 
 export interface ModeSummary {
   mode: Mode;
@@ -43,6 +54,10 @@ export interface ModeSummary {
   stepMs: number;
   /** stepMs / f32's stepMs. */
   stepTimeRatio?: number;
+  /** The median over the seeds' epochs of their median step time. */
+  medianStepMs: number;
+  /** medianStepMs / f32's medianStepMs: the comparison the table shows (robust to the machine's outlier steps). */
+  medianStepTimeRatio?: number;
   casts: Record<string, CastCounts>;
   nonFinite: number;
 }
@@ -52,6 +67,7 @@ export function summarise(runs: RunResult[]): ModeSummary[] {
   const byMode = MODES.map((mode) => runs.filter((r) => r.mode === mode).sort((a, b) => a.seed - b.seed)).filter((rs) => rs.length > 0);
   const f32 = new Map(runs.filter((r) => r.mode === "f32").map((r) => [r.seed, r]));
   const f32Ms = mean(runs.filter((r) => r.mode === "f32").map(stepMs));
+  const f32Median = medianStepMs(runs.filter((r) => r.mode === "f32"));
   return byMode.map((rs) => {
     const mode = rs[0]!.mode;
     const acc = rs.map((r) => last(r)?.testAccuracy ?? NaN);
@@ -61,6 +77,7 @@ export function summarise(runs: RunResult[]): ModeSummary[] {
       testAccuracy: acc,
       meanTestAccuracy: mean(acc),
       stepMs: mean(rs.map(stepMs)),
+      medianStepMs: medianStepMs(rs),
       casts: {},
       nonFinite: rs.reduce((n, r) => n + r.nonFinite, 0),
     };
@@ -69,6 +86,7 @@ export function summarise(runs: RunResult[]): ModeSummary[] {
       s.meanDifferenceFromF32 = mean(s.differenceFromF32);
     }
     if (Number.isFinite(f32Ms)) s.stepTimeRatio = s.stepMs / f32Ms;
+    if (Number.isFinite(f32Median)) s.medianStepTimeRatio = s.medianStepMs / f32Median;
     for (const r of rs)
       for (const [k, c] of Object.entries(r.casts)) {
         const d = (s.casts[k] ??= { saturated: 0, flushedToZero: 0, nonFinite: 0 });
@@ -94,14 +112,14 @@ export function comparisonTable(summaries: ModeSummary[]): string[] {
     return castCell({ saturated: (a?.saturated ?? 0) + (b?.saturated ?? 0), flushedToZero: (a?.flushedToZero ?? 0) + (b?.flushedToZero ?? 0), nonFinite: 0 });
   };
   return table([
-    ["mode", ...seeds.map((s) => `seed ${s} %`), "mean %", "f32 − mode", "ms/step", "× f32", "fp8 sat / →0", "non-finite"],
+    ["mode", ...seeds.map((s) => `seed ${s} %`), "mean %", "f32 − mode", "median ms/step", "× f32", "fp8 sat / →0", "non-finite"],
     ...summaries.map((s) => [
       s.mode,
       ...seeds.map((seed) => pct(s.testAccuracy[s.seeds.indexOf(seed)] ?? NaN)),
       pct(s.meanTestAccuracy),
       s.meanDifferenceFromF32 === undefined ? "—" : `${s.meanDifferenceFromF32.toFixed(2)} (${s.differenceFromF32!.map((d) => d.toFixed(2)).join(", ")})`,
-      s.stepMs.toFixed(1),
-      s.stepTimeRatio === undefined ? "—" : s.stepTimeRatio.toFixed(2),
+      s.medianStepMs.toFixed(1),
+      s.medianStepTimeRatio === undefined ? "—" : s.medianStepTimeRatio.toFixed(2),
       fp8(s),
       String(s.nonFinite),
     ]),
@@ -128,6 +146,7 @@ export function metricsDocument(runs: RunResult[], config: Record<string, unknow
         seconds: e.seconds,
         stepsPerSecond: e.stepsPerSecond,
         stepMs: e.stepMs,
+        medianStepMs: e.medianStepMs,
         timedSteps: e.timedSteps ?? e.steps,
       })),
       firstStepSeconds: r.firstStepSeconds ?? null,

@@ -20,12 +20,11 @@ import * as sf from "scalify";
 import type { Backend } from "scalify";
 import { loadMnist } from "./data.js";
 import { MODES, type Mode } from "./model.js";
-import { BATCH, Batcher, initialState, makeOptimizer, makeTrainStep, type ScaledRescale } from "./train.js";
+import { BATCH, Batcher, initialState, makeOptimizer, makeTrainStep, median, type ScaledRescale } from "./train.js";
 
 const WARM_STEPS = 20;
 const BATCHES = 60;
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** A mode, and for a scaled mode how it re-centres ("fp8" or "fp8:max"; the default is lazy). */
 type Variant = string;

@@ -69,6 +69,12 @@ export interface EpochMetrics {
   stepsPerSecond: number;
   /** Mean milliseconds per timed training step. */
   stepMs: number;
+  /**
+   * Median milliseconds per timed training step: on a shared machine a few steps of an epoch
+   * take 2–4× the others (other tenants; not our GC: its pauses are < 1 ms), which moves the
+   * mean but not the median.
+   */
+  medianStepMs: number;
   /** The steps of this epoch. */
   steps: number;
   /** The steps timed: all but the first of a run, whose time includes tracing and compiling (`firstStepSeconds`). */
@@ -138,6 +144,14 @@ export function makeOptimizer(name: OptimizerName, mode: Mode, lr = LEARNING_RAT
 }
 
 /** The data part of a scaled value, the value itself when plain (what the finiteness check reads). */
+/** The median (the mean of the two middle values for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
 function dataOf(x: Tensor, scaled: boolean): Tensor {
   return scaled ? sf.scaling.getDataScale(x)[0] : x;
 }
@@ -303,6 +317,7 @@ export function train(opts: TrainOptions): RunResult {
     let lossSum = 0;
     let steps = 0;
     let timed = 0;
+    const stepMs: number[] = [];
     for (let s = 0; s < stepsPerEpoch; s++) {
       if (opts.maxSteps !== undefined && state.step >= opts.maxSteps) break;
       const { x, labels } = trainBatcher.batch(order.subarray(s * state.batch, (s + 1) * state.batch));
@@ -315,6 +330,7 @@ export function train(opts: TrainOptions): RunResult {
       else {
         seconds += dt;
         timed++;
+        stepMs.push(dt * 1000);
       }
       state.params = out.params;
       state.optState = out.state;
@@ -333,6 +349,7 @@ export function train(opts: TrainOptions): RunResult {
       // Only the run's first step fell in this epoch: time it, compiling and all.
       seconds = firstStepSeconds!;
       timed = steps;
+      stepMs.push(seconds * 1000);
     }
     addCasts(state.casts, castStats);
     resetCasts(castStats);
@@ -344,6 +361,7 @@ export function train(opts: TrainOptions): RunResult {
       seconds,
       stepsPerSecond: timed / seconds,
       stepMs: (seconds * 1000) / timed,
+      medianStepMs: median(stepMs),
       steps,
       timedSteps: timed,
     };
@@ -371,6 +389,9 @@ export function saveRun(dir: string, s: RunState): void {
 export function loadRun(dir: string): RunState {
   const c = sf.loadCheckpoint(dir);
   if (c.metadata.kind !== "mnist-mlp") throw new Error(`${dir} is not an MNIST MLP checkpoint`);
-  const { kind: _kind, ...meta } = c.metadata;
-  return { ...(meta as Omit<RunState, "params" | "optState">), params: c.tree.params, optState: c.tree.optState };
+  const { kind: _kind, ...rest } = c.metadata;
+  const meta = rest as Omit<RunState, "params" | "optState">;
+  // Checkpoints from before medianStepMs existed: their epochs' mean stands in for it.
+  const epochs = meta.epochs.map((e) => ({ ...e, medianStepMs: e.medianStepMs ?? e.stepMs }));
+  return { ...meta, epochs, params: c.tree.params, optState: c.tree.optState };
 }

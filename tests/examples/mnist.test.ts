@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { head, loadMnist, TEST_SIZE, TRAIN_SIZE } from "../../examples/mnist/data.js";
 import { MODES } from "../../examples/mnist/model.js";
-import { train } from "../../examples/mnist/train.js";
+import { comparisonTable, epochTable, summarise } from "../../examples/mnist/report.js";
+import { median, train } from "../../examples/mnist/train.js";
 
 // A narrower model and smaller batches than the recipe (784-512-512-10, batch 128) keep the
 // reference interpreter fast; the mechanics (one traced step, scalify, fp8 casts) are the same.
@@ -43,6 +44,12 @@ describe("training the MLP", () => {
         expect(r.casts.f8e5m2).toBeDefined();
       }
       if (mode === "f32") expect(r.casts.total?.flushedToZero ?? 0).toBe(0);
+      // Step times: the first step (tracing and compiling) apart, the median within the range.
+      const e = r.epochs[0]!;
+      expect(e.timedSteps).toBe(SMALL.maxSteps - 1);
+      expect(e.medianStepMs).toBeGreaterThan(0);
+      expect(e.medianStepMs).toBeLessThanOrEqual(e.seconds * 1000); // ≤ the sum of the timed steps
+      expect(epochTable(r)[0]).toMatch(/ms\/step\s+median ms$/);
     });
   }
 
@@ -53,5 +60,24 @@ describe("training the MLP", () => {
     const c = train({ mode: "f32", seed: 2, ...opts });
     expect(a.losses).toEqual(b.losses);
     expect(a.losses).not.toEqual(c.losses);
+  });
+});
+
+describe("MNIST reports", () => {
+  it("median: the middle value, or the mean of the two middle ones", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it("compares the modes' median step times", () => {
+    const epoch = (medianStepMs: number) => ({ epoch: 1, loss: 1, trainAccuracy: 0.9, testAccuracy: 0.9, seconds: 1, stepsPerSecond: 10, stepMs: 100, medianStepMs, steps: 10 });
+    const run = (mode: "f32" | "fp8", seed: number, ms: number) => ({ mode, seed, epochs: [epoch(ms)], casts: {}, nonFinite: 0 }) as unknown as Parameters<typeof summarise>[0][number];
+    const s = summarise([run("f32", 0, 8), run("f32", 1, 10), run("f32", 2, 30), run("fp8", 0, 9), run("fp8", 1, 11), run("fp8", 2, 12)]);
+    expect(s.map((m) => [m.mode, m.medianStepMs, m.medianStepTimeRatio])).toEqual([
+      ["f32", 10, 1],
+      ["fp8", 11, 1.1],
+    ]);
+    expect(comparisonTable(s)[2]).toMatch(/^fp8 .* 11\.0\s+1\.10 /);
   });
 });
