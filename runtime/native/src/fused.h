@@ -12,10 +12,12 @@ namespace scalify {
 namespace fused {
 
 // Lanes per block. Each op costs a call and a loop start per block, so longer blocks run faster
-// (a 36-op chain on 784×512: 256 lanes 1.77 ms, 1024 lanes 1.45 ms, 2 threads), until a
-// register's lanes (4 KiB here) stop fitting L1 beside the others; rank-0 registers mostly take
-// no lanes at all (scalar_args).
-constexpr int BLOCK = 1024;
+// (a 36-op chain on 784×512: 256 lanes 1.77 ms, 1024 lanes 1.45 ms, 2 threads) even once the
+// registers (8 KiB each here) spill from L1 to L2: the MNIST training steps, A/B against 1024
+// lanes in one process, ran 0.93–0.97× (f16), 0.98× (fp8), 0.94–1.00× (f32) with 2048 lanes,
+// 0.96–1.01× with 4096 and 1.01–1.10× with 512. Rank-0 registers mostly take no lanes at all
+// (scalar_args).
+constexpr int BLOCK = 2048;
 
 /** Op codes; the operand dtype is part of the code (F_ float lanes, I_ int lanes, B_ bool lanes). */
 enum Code : int {
