@@ -107,8 +107,11 @@ void count_lanes(const float* x, int L, const CastClasses& c, LocalCounts& out);
 void load_block(DType d, const void* src, int64_t off, int L, void* dst, const DecodeTables& T);
 /** Encodes L lanes (exact images of dtype d) into storage at element offset `off`. */
 void store_block(DType d, const void* lanes, int L, void* dst, int64_t off);
-/** Runs one op over L lanes: R[r] points at register r's lanes, dst at the result's. */
-void exec_op(const VOp& op, void* const* R, void* dst, int L, LocalStats* st, const DecodeTables& T);
+/**
+ * Runs one op over L lanes: R[r] points at register r's lanes, dst at the result's. A non-zero
+ * `reciprocal` is an exact 1/s for a division by the rank-0 s: the lanes are multiplied by it.
+ */
+void exec_op(const VOp& op, void* const* R, void* dst, int L, LocalStats* st, const DecodeTables& T, float reciprocal = 0.0f);
 
 /** Registers and ops of a program being built; `shape` is the group shape (a broadcast's target). */
 struct Builder {

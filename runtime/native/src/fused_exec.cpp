@@ -359,7 +359,7 @@ static inline void binary(const float* a, const float* b, float* o, int L, unsig
   }
 }
 
-void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, const DecodeTables& T) {
+void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, const DecodeTables& T, float reciprocal) {
   float* o = static_cast<float*>(dst_v);
   int32_t* oi = static_cast<int32_t*>(dst_v);
   const int na = static_cast<int>(op.args.size());
@@ -413,7 +413,10 @@ void exec_op(const VOp& op, void* const* R, void* dst_v, int L, LocalStats* st, 
     case F_ADD: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return x + y; }); break;
     case F_SUB: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return x - y; }); break;
     case F_MUL: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return x * y; }); break;
-    case F_DIV: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return x / y; }); break;
+    case F_DIV:
+      if (reciprocal != 0.0f) binary(a, &reciprocal, o, L, 2u, [](float x, float y) { return x * y; });
+      else binary(a, b, o, L, op.scalar_args, [](float x, float y) { return x / y; });
+      break;
     case F_MAX: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return fmax_ref(x, y); }); break;
     case F_MIN: binary(a, b, o, L, op.scalar_args, [](float x, float y) { return fmin_ref(x, y); }); break;
     case F_POW: LOOP(o[i] = static_cast<float>(fpow_ref(a[i], b[i])));

@@ -286,3 +286,26 @@ describe("a multiplication or division by a rank-0 operand that is exactly 1 is 
         runNative(p, args).forEach((got, k) => expect(disagreement(got, want[k]!, "exact"), `output ${k}`).toBeUndefined());
       });
 });
+
+describe("a division by a rank-0 power of two runs as a multiplication by its reciprocal, bit for bit", () => {
+  // −(x/t) with t a rank-0 input: normal powers of two (both signs, at the ends of the exponent
+  // range, where 1/t is 2^126 or the subnormal 2^-127) take the fast path; subnormal powers of
+  // two, other values, ±0, ±Inf and NaN divide. x: f32 bit patterns drawn uniformly (every
+  // exponent, subnormals, NaN payloads) and the special values.
+  const n = 3 * 2048 + 5;
+  const x = new Var({ dtype: "f32", shape: [n] });
+  const t = new Var({ dtype: "f32", shape: [] });
+  const [q, y] = [new Var({ dtype: "f32", shape: [n] }), new Var({ dtype: "f32", shape: [n] })];
+  const p = new Program([x, t], [], [makeEquation("div", {}, [x, t], [q]), makeEquation("neg", {}, [q], [y])], [y], ["x", "t"]);
+  const r = rng(2026);
+  const bits = Uint32Array.from({ length: n }, () => Math.floor(r() * 2 ** 32));
+  const xs = new Float32Array(bits.buffer);
+  [0, -0, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -126), 3.4e38, -1.5, 1].forEach((v, i) => (xs[i] = v));
+  for (const divisor of [2, -4, 0.5, 2 ** -126, 2 ** 127, -(2 ** 127), 2 ** -100, 2 ** 100, 2 ** -127, 2 ** -149, 3, -0.75, 1, 0, -0, Infinity, NaN])
+    it(`t = ${divisor}`, () => {
+      const args = [new Tensor("f32", [n], xs), new Tensor("f32", [], Float32Array.of(divisor))];
+      expect(lower(p).stats.fusedGroups).toBe(1);
+      const want = interpret(p, args)[0]!;
+      expect(disagreement(runNative(p, args)[0]!, want, "exact")).toBeUndefined();
+    });
+});
