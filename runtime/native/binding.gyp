@@ -29,6 +29,7 @@
         "src/addon.cpp",
         "src/plan.cpp",
         "src/cast_count.cpp",
+        "src/bandwidth_bench.cpp",
         "src/params.cpp",
         "src/numerics.cpp",
         "src/thread_pool.cpp",

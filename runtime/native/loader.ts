@@ -36,6 +36,8 @@ export interface NativeAddon {
   gemmImpl(): string;
   /** The matmul's implementation, the CPU features it uses and the thread count. */
   gemmInfo(): { impl: string; cpu: { avx2: boolean; avx512f: boolean; avx512bf16: boolean }; threads: number };
+  /** `npm run bench` (d)'s yardstick: relu(x·1.5 + 0.25) over n f32 as a plain C++ loop on warm buffers; ms per repetition. */
+  bandwidthBench(options: { n?: number; reps?: number; warmup?: number }): { times: number[] };
   readonly abiVersion: number;
 }
 

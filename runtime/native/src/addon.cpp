@@ -431,6 +431,12 @@ Napi::Value RunPrimitive(const Napi::CallbackInfo& info) {
 Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ThreadPool::instance().num_threads()); }
 Napi::Value GemmImpl(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), gemm::gemm_impl_name()); }
 
+}  // namespace
+
+void register_bandwidth_bench(Napi::Env env, Napi::Object exports);  // bandwidth_bench.cpp
+
+namespace {
+
 /**
  * Keeps large freed blocks mapped for reuse (SCALIFY_NATIVE_MALLOC=default opts out). Above
  * glibc's mmap threshold (adaptive, at most 32 MiB) every output would be a fresh mapping whose
@@ -456,6 +462,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Number::New(env, 3));  // 2: folded casts (lhs_round, countOnly); 3: speculation guards
   exports.Set("statsLength", Napi::Number::New(env, kStatsLength));
   gemm::register_exports(env, exports);  // the gemm's own exports (gemmInfo, gemmBench, …)
+  register_bandwidth_bench(env, exports);
   return exports;
 }
 

@@ -276,3 +276,16 @@ describe("sf.run and sf.jit", () => {
     expect(lines[1]).toMatch(/ValidationError: .*backend "native" is not available: the native addon is missing .*npm run build:native/);
   });
 });
+
+describe("bandwidthBench (npm run bench's memory yardstick)", () => {
+  it("times the plain loop and rejects bad options with an error", () => {
+    const addon = nativeAddon();
+    const r = addon.bandwidthBench({ n: 1 << 16, reps: 3, warmup: 1 });
+    expect(r.times).toHaveLength(3);
+    for (const t of r.times) expect(t).toBeGreaterThan(0);
+    expect(() => addon.bandwidthBench({ n: 0 })).toThrow(/n must be an integer in \[1, /);
+    expect(() => addon.bandwidthBench({ reps: 1.5 })).toThrow(/reps must be an integer/);
+    expect(() => addon.bandwidthBench({ warmup: "2" as unknown as number })).toThrow(/warmup must be a number/);
+    expect(() => (addon.bandwidthBench as unknown as (o: unknown) => unknown)(7)).toThrow(/bandwidthBench\(options\)/);
+  });
+});
