@@ -101,7 +101,7 @@ const CastClasses& cast_classes(DType d, bool sat);
 struct LocalCounts {
   int64_t saturated = 0, flushed = 0, non_finite = 0;
 };
-/** Adds the cast statistics of casting L f32 lanes as `c` classifies them (L < 2^32). */
+/** Adds the cast statistics of casting L f32 lanes as `c` classifies them. */
 void count_lanes(const float* x, int L, const CastClasses& c, LocalCounts& out);
 /** Decodes L elements of dtype d at element offset `off` into 4-byte lanes (floats; ints for i32/bool). */
 void load_block(DType d, const void* src, int64_t off, int L, void* dst, const DecodeTables& T);
