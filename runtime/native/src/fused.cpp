@@ -60,6 +60,45 @@ float combine(RedOp op, float acc, float x) {
   }
 }
 
+/**
+ * Brings the next block's operands towards L2 while this block's ops run, a slice of them before
+ * each op: only a block's first and last ops touch memory, so the memory would otherwise idle
+ * while the middle ones run. A C++ model of bench (d)'s relu(x·1.5 + 0.25) on one thread: 7.1–9.6
+ * GB/s without, 9.8–12.0 with (a plain single-pass loop: 10.5–14.2); all of the prefetches at the
+ * block's start gained nothing measurable.
+ */
+class NextBlockPrefetch {
+ public:
+  void clear() {
+    spans_.clear();
+    lines_ = issued_ = 0;
+  }
+  void add(const char* p, int64_t bytes) {
+    if (bytes <= 0) return;
+    spans_.push_back({p, bytes});
+    lines_ += (bytes + 63) / 64;
+  }
+  /** Issues the prefetches up to the fraction k / n of the next block's lines. */
+  void until(int64_t k, int64_t n) {
+    const int64_t goal = n > 0 ? lines_ * std::min(k, n) / n : lines_;
+    for (; issued_ < goal; issued_++) {
+      // Lines are numbered across the spans in order; the spans are few (the inputs).
+      int64_t line = issued_;
+      size_t s = 0;
+      while (line >= (spans_[s].bytes + 63) / 64) line -= (spans_[s++].bytes + 63) / 64;
+      __builtin_prefetch(spans_[s].p + line * 64, 0, 2);
+    }
+  }
+
+ private:
+  struct Span {
+    const char* p;
+    int64_t bytes;
+  };
+  std::vector<Span> spans_;
+  int64_t lines_ = 0, issued_ = 0;
+};
+
 class FusedKernel : public Kernel {
  public:
   FusedKernel(Builder&& b, int n_in, std::vector<int> outputs, Shape shape, std::vector<Reduction> reductions = {})
@@ -152,7 +191,14 @@ class FusedKernel : public Kernel {
     std::vector<bool> stream(outputs_.size(), false);
     for (size_t k = 0; k < outputs_.size(); k++)
       stream[k] = !regs_[static_cast<size_t>(outputs_[k])].scalar && item_size(outs[k].aval->dtype) == 4 && outs[k].n * 4 >= kStreamBytes;
+    // The ops that run per block, over which the next block's prefetches are spread.
+    int64_t block_ops = 0;
+    for (size_t j = 0; j < ops_.size(); j++) {
+      const size_t r = static_cast<size_t>(n_in_) + j;
+      block_ops += !regs_[r].scalar && slot_[r] != kUnused && slot_[r] != kAlias;
+    }
     ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
+      NextBlockPrefetch prefetch;
       std::vector<float> temps(static_cast<size_t>(n_slots_) * kSlotStride + 16);
       float* base = align64(temps.data());
       std::vector<void*> R(regs_.size(), nullptr);
@@ -173,6 +219,14 @@ class FusedKernel : public Kernel {
       for (int64_t blk = b0; blk < b1; blk++) {
         const int64_t start = blk * BLOCK;
         const int L = static_cast<int>(std::min<int64_t>(BLOCK, n_ - start));
+        prefetch.clear();
+        for (int i = 0; i < n_in_ && blk + 1 < b1; i++) {
+          const size_t r = static_cast<size_t>(i);
+          if (regs_[r].scalar || regs_[r].view || slot_[r] == kUnused) continue;
+          const int64_t size = item_size(ins[i].aval->dtype);
+          prefetch.add(static_cast<const char*>(ins[i].data) + (start + BLOCK) * size, std::min<int64_t>(BLOCK, n_ - start - BLOCK) * size);
+        }
+        int64_t op_index = 0;
         for (int i = 0; i < n_in_; i++) {
           const size_t r = static_cast<size_t>(i);
           if (regs_[r].scalar || slot_[r] == kUnused) continue;
@@ -192,10 +246,12 @@ class FusedKernel : public Kernel {
             continue;
           }
           R[r] = base + static_cast<size_t>(slot_[r]) * kSlotStride;
+          prefetch.until(++op_index, block_ops);
           if (ops_[j].identity_when_one >= 0 && one[j]) continue;
           if (ops_[j].code == BCAST_VIEW) gather_view(ops_[j], ins[ops_[j].view_input], start, L, static_cast<uint32_t*>(R[r]), T);
           else exec_op(ops_[j], R.data(), R[r], L, stp, T, reciprocal[j]);
         }
+        prefetch.until(1, 1);  // what no op took (a group of copies has none)
         for (size_t k = 0; k < outputs_.size(); k++) {
           const size_t r = static_cast<size_t>(outputs_[k]);
           if (regs_[r].scalar) continue;
