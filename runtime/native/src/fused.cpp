@@ -72,21 +72,20 @@ class NextBlockPrefetch {
   void clear() {
     spans_.clear();
     lines_ = issued_ = 0;
+    span_ = 0;
+    offset_ = 0;
   }
   void add(const char* p, int64_t bytes) {
     if (bytes <= 0) return;
     spans_.push_back({p, bytes});
     lines_ += (bytes + 63) / 64;
   }
-  /** Issues the prefetches up to the fraction k / n of the next block's lines. */
+  /** Issues the prefetches up to the fraction k / n of the next block's lines, in span order. */
   void until(int64_t k, int64_t n) {
     const int64_t goal = n > 0 ? lines_ * std::min(k, n) / n : lines_;
     for (; issued_ < goal; issued_++) {
-      // Lines are numbered across the spans in order; the spans are few (the inputs).
-      int64_t line = issued_;
-      size_t s = 0;
-      while (line >= (spans_[s].bytes + 63) / 64) line -= (spans_[s++].bytes + 63) / 64;
-      __builtin_prefetch(spans_[s].p + line * 64, 0, 2);
+      __builtin_prefetch(spans_[span_].p + offset_, 0, 2);
+      if ((offset_ += 64) >= spans_[span_].bytes) span_++, offset_ = 0;
     }
   }
 
@@ -97,6 +96,8 @@ class NextBlockPrefetch {
   };
   std::vector<Span> spans_;
   int64_t lines_ = 0, issued_ = 0;
+  size_t span_ = 0;    // where the next prefetch goes: span and byte offset in it
+  int64_t offset_ = 0;
 };
 
 class FusedKernel : public Kernel {
