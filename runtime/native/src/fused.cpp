@@ -23,6 +23,7 @@
 
 #include "extreme.h"
 #include "fused.h"
+#include "partial_sums.h"
 #include "simd.h"
 #include "thread_pool.h"
 
@@ -40,16 +41,13 @@ struct Reduction {
   RedOp op;
 };
 
-/** One block's part of a reduction: a sum with 8 partial sums (reassociated within DESIGN.md's
+/** One block's part of a reduction: a sum of partial sums (reassociated within DESIGN.md's
  * accumulation bound), or the reference's max/min fold (exact, first NaN kept). */
 float reduce_block(RedOp op, const float* v, int L) {
   if (op != RedOp::Sum) return fold_extreme(op == RedOp::Max, op == RedOp::Max ? -INFINITY : INFINITY, v, L);
-  float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int j = 0;
-  for (; j + 8 <= L; j += 8)
-    for (int q = 0; q < 8; q++) part[q] += v[j + q];
-  for (; j < L; j++) part[j & 7] += v[j];
-  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+  PartialSums s;
+  s.add(v, L);
+  return s.total();
 }
 
 float combine(RedOp op, float acc, float x) {

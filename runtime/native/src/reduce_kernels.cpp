@@ -12,6 +12,7 @@
 
 #include "core.h"
 #include "extreme.h"
+#include "partial_sums.h"
 #include "simd.h"
 #include "thread_pool.h"
 
@@ -52,25 +53,20 @@ struct Group {
 
 constexpr int CHUNK = 256;
 
-/** Sum of L contiguous elements with 8 partial sums (vectorisable; order differs from the reference). */
+/** Sum of L contiguous elements in partial sums (vectorisable; order differs from the reference). */
 float row_sum(DType d, const void* p, int64_t i0, int64_t L, const DecodeTables& T) {
-  float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  PartialSums sum;
   float buf[CHUNK];
   for (int64_t c = 0; c < L; c += CHUNK) {
     const int64_t n = std::min<int64_t>(CHUNK, L - c);
-    const float* v;
     if (d == DType::F32) {
-      v = static_cast<const float*>(p) + i0 + c;
+      sum.add(static_cast<const float*>(p) + i0 + c, n);
     } else {
       decode_f(d, p, i0 + c, n, buf, T);
-      v = buf;
+      sum.add(buf, n);
     }
-    int64_t j = 0;
-    for (; j + 8 <= n; j += 8)
-      for (int q = 0; q < 8; q++) part[q] += v[j + q];
-    for (; j < n; j++) part[j & 7] += v[j];
   }
-  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+  return sum.total();
 }
 
 class Reduce : public Kernel {

@@ -1,0 +1,39 @@
+// A float sum kept as 32 partial sums: four AVX2 registers' worth, so consecutive adds do not wait
+// on each other (one register's chain of dependent adds ran at a third of the adder's rate in the
+// update kernels' NaN/Inf checks). The order differs from the reference's left-to-right sum, within
+// DESIGN.md's accumulation bound, and is fixed: it depends only on the order the values arrive in.
+#pragma once
+
+#include <cstdint>
+
+namespace scalify {
+
+class PartialSums {
+ public:
+  static constexpr int kLanes = 32;
+
+  /** Adds v[0..n): element j of the call goes to partial sum j mod 32. */
+  void add(const float* v, int64_t n) {
+    float p[kLanes];
+    for (int q = 0; q < kLanes; q++) p[q] = part_[q];
+    int64_t j = 0;
+    for (; j + kLanes <= n; j += kLanes)
+      for (int q = 0; q < kLanes; q++) p[q] += v[j + q];
+    for (; j < n; j++) p[j % kLanes] += v[j];
+    for (int q = 0; q < kLanes; q++) part_[q] = p[q];
+  }
+
+  /** The partial sums added pairwise. */
+  float total() const {
+    float p[kLanes];
+    for (int q = 0; q < kLanes; q++) p[q] = part_[q];
+    for (int w = kLanes / 2; w >= 1; w /= 2)
+      for (int q = 0; q < w; q++) p[q] = p[q] + p[q + w];
+    return p[0];
+  }
+
+ private:
+  float part_[kLanes] = {};
+};
+
+}  // namespace scalify
