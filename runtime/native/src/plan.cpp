@@ -2,6 +2,7 @@
 #include "plan.h"
 
 #include "fused.h"
+#include "thread_pool.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -247,6 +248,7 @@ int64_t Plan::arena_bytes() const {
 
 void Plan::execute(const std::vector<void*>& inputs, const std::vector<void*>& outputs, CastCounts* stats, double* timings) {
   if (inputs.size() != inputs_.size() || outputs.size() != outputs_.size()) fail("plan: wrong number of buffers");
+  ThreadPool::instance().wake();
   if (arena_.empty()) {
     for (const auto& s : slots_) arena_.emplace_back(s.kind == SlotDesc::Internal ? static_cast<uint8_t*>(aligned_bytes(s.bytes)) : nullptr);
   }

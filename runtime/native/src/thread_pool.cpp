@@ -46,6 +46,7 @@ struct ThreadPool::Impl {
   std::condition_variable done_cv;
   // The current job: generation counts published jobs; workers run each generation once.
   std::atomic<uint64_t> generation{0};
+  std::atomic<uint64_t> nudges{0};  // wake() calls: sleeping workers go back to spinning
   const std::function<void(int64_t)>* task_fn = nullptr;
   int64_t n_tasks = 0;
   std::atomic<int64_t> next{0};
@@ -88,8 +89,10 @@ struct ThreadPool::Impl {
       }
       if (!got) {
         std::unique_lock<std::mutex> lk(mu);
-        wake.wait(lk, [&] { return stop || generation.load(std::memory_order_acquire) != seen; });
+        const uint64_t nudged = nudges.load(std::memory_order_relaxed);
+        wake.wait(lk, [&] { return stop || generation.load(std::memory_order_acquire) != seen || nudges.load(std::memory_order_relaxed) != nudged; });
         if (stop) return;
+        if (generation.load(std::memory_order_acquire) == seen) continue;  // woken by wake(): spin again
       }
       seen = generation.load(std::memory_order_acquire);
       work();
@@ -115,6 +118,15 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lk(impl_->mu);
     impl_->stop = true;
+  }
+  impl_->wake.notify_all();
+}
+
+void ThreadPool::wake() {
+  if (num_threads_ == 1) return;
+  {
+    std::lock_guard<std::mutex> lk(impl_->mu);
+    impl_->nudges.fetch_add(1, std::memory_order_relaxed);
   }
   impl_->wake.notify_all();
 }
