@@ -6,6 +6,9 @@
 // data) are classified on their codes, 16 to a vector, without decoding them at all.
 #include <algorithm>
 #include <cstring>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "fused.h"
 #include "thread_pool.h"
@@ -34,19 +37,65 @@ struct F16Classes {
       if (bits(a) >= c.overflow) overflow = static_cast<int16_t>(a);
   }
 
-  /** fused::count_lanes on codes: a min and a max first, five threshold counts if they show any. */
+  /**
+   * fused::count_lanes on codes: a min and a max first, then, if they show any, the threshold
+   * counts — two, unless some magnitude reaches the overflow threshold (weights flush in most
+   * blocks, hardly any overflow).
+   */
   void count(const uint16_t* h, int L, const fused::CastClasses& c, fused::LocalCounts& out) const {
+    constexpr int16_t kInf = 0x7c00;
     uint16_t least = UINT16_MAX;  // of a − 1, which wraps for a = 0: zeros do not flush
     int16_t most = 0;
-    for (int i = 0; i < L; i++) {
+    int i = 0;
+#ifdef __AVX2__
+    const __m256i mask = _mm256_set1_epi16(0x7fff), one = _mm256_set1_epi16(1);
+    __m256i lo = _mm256_set1_epi16(-1), hi = _mm256_setzero_si256();
+    for (; i + 16 <= L; i += 16) {
+      const __m256i a = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + i)), mask);
+      lo = _mm256_min_epu16(lo, _mm256_sub_epi16(a, one));
+      hi = _mm256_max_epi16(hi, a);
+    }
+    alignas(32) uint16_t lo16[16];
+    alignas(32) int16_t hi16[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lo16), lo);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(hi16), hi);
+    least = *std::min_element(lo16, lo16 + 16);
+    most = *std::max_element(hi16, hi16 + 16);
+#endif
+    for (; i < L; i++) {
       const int16_t a = static_cast<int16_t>(h[i] & 0x7fff);
       least = std::min(least, static_cast<uint16_t>(a - 1));
       most = std::max(most, a);
     }
     if (least >= static_cast<uint16_t>(flush_max) && most < overflow) return;
-    constexpr int16_t kInf = 0x7c00;
-    int32_t zero = 0, small = 0, over = 0, inf_or_nan = 0, nan = 0;
-    for (int i = 0; i < L; i++) {
+    const bool high = most >= overflow;
+    int64_t zero = 0, small = 0, over = 0, inf_or_nan = 0, nan = 0;
+    i = 0;
+#ifdef __AVX2__
+    // Per-lane counts in 16 bits: at most L / 16 = 128 each.
+    static_assert(fused::BLOCK / 16 < 32768, "16-bit lane counters");
+    const __m256i z = _mm256_setzero_si256(), fm1 = _mm256_set1_epi16(static_cast<int16_t>(flush_max + 1)),
+                  ov1 = _mm256_set1_epi16(static_cast<int16_t>(overflow - 1)), inf1 = _mm256_set1_epi16(kInf - 1), inf = _mm256_set1_epi16(kInf);
+    __m256i vz = z, vs = z, vo = z, vi = z, vn = z;
+    if (high) {
+      for (; i + 16 <= L; i += 16) {
+        const __m256i a = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + i)), mask);
+        vz = _mm256_sub_epi16(vz, _mm256_cmpeq_epi16(a, z));
+        vs = _mm256_sub_epi16(vs, _mm256_cmpgt_epi16(fm1, a));
+        vo = _mm256_sub_epi16(vo, _mm256_cmpgt_epi16(a, ov1));
+        vi = _mm256_sub_epi16(vi, _mm256_cmpgt_epi16(a, inf1));
+        vn = _mm256_sub_epi16(vn, _mm256_cmpgt_epi16(a, inf));
+      }
+    } else {
+      for (; i + 16 <= L; i += 16) {
+        const __m256i a = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + i)), mask);
+        vz = _mm256_sub_epi16(vz, _mm256_cmpeq_epi16(a, z));
+        vs = _mm256_sub_epi16(vs, _mm256_cmpgt_epi16(fm1, a));
+      }
+    }
+    zero = lane_sum(vz), small = lane_sum(vs), over = lane_sum(vo), inf_or_nan = lane_sum(vi), nan = lane_sum(vn);
+#endif
+    for (; i < L; i++) {
       const int16_t a = static_cast<int16_t>(h[i] & 0x7fff);
       zero += a == 0;
       small += a <= flush_max;
@@ -58,6 +107,18 @@ struct F16Classes {
     out.flushed += small - zero;
     out.non_finite += c.overflow_stays * (over - inf_or_nan) + c.inf_stays * (inf_or_nan - nan) + c.nan_stays * nan;
   }
+
+ private:
+#ifdef __AVX2__
+  /** The sum of 16 non-negative 16-bit lanes. */
+  static int64_t lane_sum(__m256i v) {
+    const __m256i w = _mm256_madd_epi16(v, _mm256_set1_epi16(1));
+    __m128i x = _mm_add_epi32(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0x4e));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0xb1));
+    return _mm_cvtsi128_si32(x);
+  }
+#endif
 };
 
 class CastCountKernel : public Kernel {
