@@ -261,13 +261,22 @@ void count_lanes(const float* x, int L, const CastClasses& c, LocalCounts& out) 
   if (least >= c.flush_max && most < overflow) return;
   constexpr int32_t kInf = 0x7f800000;
   int32_t zero = 0, small = 0, over = 0, inf_or_nan = 0, nan = 0;
-  for (int i = 0; i < L; i++) {
-    const int32_t a = u[i] & 0x7fffffff;
-    zero += a == 0;
-    small += a <= flush_max;
-    over += a >= overflow;
-    inf_or_nan += a >= kInf;
-    nan += a > kInf;
+  if (most < overflow) {
+    // The usual case (values flush, none overflows): two of the five counts.
+    for (int i = 0; i < L; i++) {
+      const int32_t a = u[i] & 0x7fffffff;
+      zero += a == 0;
+      small += a <= flush_max;
+    }
+  } else {
+    for (int i = 0; i < L; i++) {
+      const int32_t a = u[i] & 0x7fffffff;
+      zero += a == 0;
+      small += a <= flush_max;
+      over += a >= overflow;
+      inf_or_nan += a >= kInf;
+      nan += a > kInf;
+    }
   }
   out.saturated += over - inf_or_nan;
   out.flushed += small - zero;
