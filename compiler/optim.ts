@@ -232,10 +232,12 @@ export function adam(lr: Schedule, opts: AdamOptions = {}): Optimizer<AdamState>
           const newMu = ops.add(ops.mul(up(mu), b1), ops.mul(gd, 1 - b1));
           const previous = rmsForm ? ops.square(up(second)) : up(second);
           const newNu = ops.add(ops.mul(previous, b2), ops.mul(ops.square(gd), 1 - b2));
-          const muHat = ops.div(newMu, correction1);
-          const rootNuHat = ops.sqrt(ops.div(newNu, correction2));
-          const step = ops.div(muHat, ops.add(rootNuHat, eps));
           const newSecond = rmsForm ? ops.sqrt(newNu) : newNu;
+          // The rms form has √nu already: √n̂ = √nu · (1/√(1−b2^t)), and m̂ = mu · (1/(1−b1^t)),
+          // rank-0 factors, so each element costs one square root and no division but the step's.
+          const muHat = rmsForm ? ops.mul(newMu, ops.div(1, correction1)) : ops.div(newMu, correction1);
+          const rootNuHat = rmsForm ? ops.mul(newSecond, ops.rsqrt(correction2)) : ops.sqrt(ops.div(newNu, correction2));
+          const step = ops.div(muHat, ops.add(rootNuHat, eps));
           return new Results([store(ops.sub(up(p), ops.mul(step, rate)), p, rescale), store(newMu, mu, rescale), store(newSecond, second, rescaleNu)]);
         },
         grads,
