@@ -69,7 +69,7 @@ struct F16Classes {
     }
     if (least >= static_cast<uint16_t>(flush_max) && most < overflow) return;
     const bool high = most >= overflow;
-    int64_t zero = 0, small = 0, over = 0, inf_or_nan = 0, nan = 0;
+    fused::ThresholdCounts n;
     i = 0;
 #ifdef __AVX2__
     // Per-lane counts in 16 bits: at most L / 16 = 128 each.
@@ -93,19 +93,10 @@ struct F16Classes {
         vs = _mm256_sub_epi16(vs, _mm256_cmpgt_epi16(fm1, a));
       }
     }
-    zero = lane_sum(vz), small = lane_sum(vs), over = lane_sum(vo), inf_or_nan = lane_sum(vi), nan = lane_sum(vn);
+    n.zero = lane_sum(vz), n.small = lane_sum(vs), n.over = lane_sum(vo), n.inf_or_nan = lane_sum(vi), n.nan = lane_sum(vn);
 #endif
-    for (; i < L; i++) {
-      const int16_t a = static_cast<int16_t>(h[i] & 0x7fff);
-      zero += a == 0;
-      small += a <= flush_max;
-      over += a >= overflow;
-      inf_or_nan += a >= kInf;
-      nan += a > kInf;
-    }
-    out.saturated += over - inf_or_nan;
-    out.flushed += small - zero;
-    out.non_finite += c.overflow_stays * (over - inf_or_nan) + c.inf_stays * (inf_or_nan - nan) + c.nan_stays * nan;
+    for (; i < L; i++) n.add<int16_t>(static_cast<int16_t>(h[i] & 0x7fff), flush_max, overflow, kInf);
+    n.add_to(c, out);
   }
 
  private:

@@ -101,6 +101,26 @@ const CastClasses& cast_classes(DType d, bool sat);
 struct LocalCounts {
   int64_t saturated = 0, flushed = 0, non_finite = 0;
 };
+/**
+ * Five threshold counts of magnitudes (the bits without the sign, of f32 lanes or f16 codes):
+ * zeros, ≤ flush_max, ≥ overflow, ≥ Inf, > Inf (NaN). Their differences are a cast's classes.
+ */
+struct ThresholdCounts {
+  int64_t zero = 0, small = 0, over = 0, inf_or_nan = 0, nan = 0;
+  template <class T>
+  void add(T a, T flush_max, T overflow, T inf) {
+    zero += a == 0;
+    small += a <= flush_max;
+    over += a >= overflow;
+    inf_or_nan += a >= inf;
+    nan += a > inf;
+  }
+  void add_to(const CastClasses& c, LocalCounts& out) const {
+    out.saturated += over - inf_or_nan;
+    out.flushed += small - zero;
+    out.non_finite += c.overflow_stays * (over - inf_or_nan) + c.inf_stays * (inf_or_nan - nan) + c.nan_stays * nan;
+  }
+};
 /** Adds the cast statistics of casting L f32 lanes as `c` classifies them. */
 void count_lanes(const float* x, int L, const CastClasses& c, LocalCounts& out);
 /** Decodes L elements of dtype d at element offset `off` into 4-byte lanes (floats; ints for i32/bool). */

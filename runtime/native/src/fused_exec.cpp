@@ -259,28 +259,21 @@ void count_lanes(const float* x, int L, const CastClasses& c, LocalCounts& out) 
     most = std::max(most, a);
   }
   if (least >= c.flush_max && most < overflow) return;
-  constexpr int32_t kInf = 0x7f800000;
-  int32_t zero = 0, small = 0, over = 0, inf_or_nan = 0, nan = 0;
+  ThresholdCounts n;
   if (most < overflow) {
     // The usual case (values flush, none overflows): two of the five counts.
+    int32_t zero = 0, small = 0;
     for (int i = 0; i < L; i++) {
       const int32_t a = u[i] & 0x7fffffff;
       zero += a == 0;
       small += a <= flush_max;
     }
+    n.zero = zero;
+    n.small = small;
   } else {
-    for (int i = 0; i < L; i++) {
-      const int32_t a = u[i] & 0x7fffffff;
-      zero += a == 0;
-      small += a <= flush_max;
-      over += a >= overflow;
-      inf_or_nan += a >= kInf;
-      nan += a > kInf;
-    }
+    for (int i = 0; i < L; i++) n.add<int32_t>(u[i] & 0x7fffffff, flush_max, overflow, 0x7f800000);
   }
-  out.saturated += over - inf_or_nan;
-  out.flushed += small - zero;
-  out.non_finite += c.overflow_stays * (over - inf_or_nan) + c.inf_stays * (inf_or_nan - nan) + c.nan_stays * nan;
+  n.add_to(c, out);
 }
 
 /** Counts a cast of L lanes to d before they are rounded (runtime/numerics/codec.ts encodeWithStats). */
