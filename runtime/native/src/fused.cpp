@@ -33,7 +33,8 @@ using namespace fused;
 
 namespace {
 
-enum class RedOp { Sum, Max, Min };
+// MaxAbs: max |x| of a register x, taken from its lanes' magnitude bits (see absorb_abs).
+enum class RedOp { Sum, Max, Min, MaxAbs };
 
 /** A full reduction of register `reg` over the group, an extra rank-0 output of the kernel. */
 struct Reduction {
@@ -41,9 +42,24 @@ struct Reduction {
   RedOp op;
 };
 
+/**
+ * The reference's max over |v[0..L)|: magnitude bits order like the magnitudes, and a NaN's lie
+ * above Inf's, in which case the first NaN of the block wins (its sign cleared, as abs does).
+ */
+float max_abs(const float* v, int L) {
+  const uint32_t* u = reinterpret_cast<const uint32_t*>(v);
+  uint32_t most = 0;
+  for (int i = 0; i < L; i++) most = std::max(most, u[i] & 0x7fffffffu);
+  if (most > 0x7f800000u)
+    for (int i = 0; i < L; i++)
+      if (v[i] != v[i]) return std::fabs(v[i]);
+  return f32_from_bits(most);
+}
+
 /** One block's part of a reduction: a sum of partial sums (reassociated within DESIGN.md's
  * accumulation bound), or the reference's max/min fold (exact, first NaN kept). */
 float reduce_block(RedOp op, const float* v, int L) {
+  if (op == RedOp::MaxAbs) return max_abs(v, L);
   if (op != RedOp::Sum) return fold_extreme(op == RedOp::Max, op == RedOp::Max ? -INFINITY : INFINITY, v, L);
   PartialSums s;
   s.add(v, L);
@@ -53,7 +69,8 @@ float reduce_block(RedOp op, const float* v, int L) {
 float combine(RedOp op, float acc, float x) {
   switch (op) {
     case RedOp::Sum: return acc + x;
-    case RedOp::Max: return fmax_ref(acc, x);
+    case RedOp::Max:
+    case RedOp::MaxAbs: return fmax_ref(acc, x);
     default: return fmin_ref(acc, x);
   }
 }
@@ -112,6 +129,7 @@ class FusedKernel : public Kernel {
     predicted_.dtypes = std::move(b.predicted);
     predicted_.lanes.assign(predicted_.dtypes.size(), 0x7fc0dead);
     for (int64_t d : shape_) n_ *= d;
+    absorb_abs();
     plan_registers();
   }
 
@@ -270,7 +288,7 @@ class FusedKernel : public Kernel {
     });
     for (size_t q = 0; q < n_red; q++) {
       const Reduction& red = reductions_[q];
-      float acc = red.op == RedOp::Sum ? 0.0f : red.op == RedOp::Max ? -INFINITY : INFINITY;
+      float acc = red.op == RedOp::Sum ? 0.0f : red.op == RedOp::Min ? INFINITY : -INFINITY;
       for (int64_t b = 0; b < n_blocks; b++) acc = combine(red.op, acc, partial[static_cast<size_t>(b) * n_red + q]);
       const DType d = regs_[static_cast<size_t>(red.reg)].dtype;
       float lane = red.op == RedOp::Sum ? round_to(d, acc, false, T) : acc;  // max/min pick a lane: exact
@@ -341,6 +359,29 @@ class FusedKernel : public Kernel {
       if (s.saturated[d]) c->saturated[d] += s.saturated[d];
       if (s.flushed[d]) c->flushed_to_zero[d] += s.flushed[d];
       if (s.non_finite[d]) c->non_finite[d] += s.non_finite[d];
+    }
+  }
+
+  /**
+   * A max reduction of y = |x| that nothing else reads takes x's magnitudes instead (RedOp::MaxAbs),
+   * and the abs op does not run: the max-norms of the scaled optimizer's rescales were each an abs
+   * pass that stored |x| and a max pass over it.
+   */
+  void absorb_abs() {
+    for (Reduction& red : reductions_) {
+      const size_t y = static_cast<size_t>(red.reg);
+      if (red.op != RedOp::Max || y < static_cast<size_t>(n_in_) || regs_[y].scalar) continue;
+      VOp& op = ops_[y - static_cast<size_t>(n_in_)];
+      if (op.code != F_ABS || regs_[static_cast<size_t>(op.args[0])].scalar || regs_[static_cast<size_t>(op.args[0])].view) continue;
+      int readers = 0;
+      for (const VOp& o : ops_)
+        for (int a : o.args) readers += a == red.reg;
+      for (int o : outputs_) readers += o == red.reg;
+      for (const Reduction& other : reductions_) readers += other.reg == red.reg;
+      if (readers != 1) continue;
+      red.op = RedOp::MaxAbs;
+      red.reg = op.args[0];
+      op.unused = true;
     }
   }
 
@@ -436,7 +477,7 @@ class FusedKernel : public Kernel {
     }
     for (size_t j = 0; j < ops_.size(); j++) {
       const size_t r = static_cast<size_t>(n_in_) + j;
-      if (regs_[r].scalar) continue;
+      if (regs_[r].scalar || ops_[j].unused) continue;
       if (ops_[j].alias) {
         slot_[r] = kAlias;
         continue;

@@ -73,6 +73,8 @@ struct VOp {
   // when s is exactly 1 in a run, the op is skipped (x·1 = x/1 = x, −0, ±Inf and NaN included).
   // Scaled programs multiply by scale ratios that are 1 whenever a scale did not change.
   int identity_when_one = -1;
+  // Never run: an |x| whose only reader, a max reduction, takes x's magnitudes itself.
+  bool unused = false;
 };
 
 /** Per-thread cast counters, per target dtype. */

@@ -309,3 +309,40 @@ describe("a division by a rank-0 power of two runs as a multiplication by its re
       expect(disagreement(runNative(p, args)[0]!, want, "exact")).toBeUndefined();
     });
 });
+
+describe("a max of |x| that nothing else reads takes x's magnitudes, bit for bit", () => {
+  // max(|x|) over a full group, with |x| also an output in one variant (then the abs runs). x
+  // holds ±0, subnormals, ±Inf and NaNs of both signs with distinct payloads: the first NaN in
+  // order must win, its sign cleared as abs clears it, in whichever block it falls.
+  function program(dtype: DType, n: number, absIsOutput: boolean): Program {
+    const x = new Var({ dtype, shape: [n] });
+    const ax = new Var({ dtype, shape: [n] });
+    const y = new Var({ dtype, shape: [n] });
+    const m = new Var({ dtype, shape: [] });
+    const eqs = [makeEquation("neg", {}, [x], [y]), makeEquation("abs", {}, [x], [ax]), makeEquation("reduce_max", { axes: [0] }, [ax], [m])];
+    return new Program([x], [], eqs, absIsOutput ? [m, y, ax] : [m, y], ["x"]);
+  }
+  const bitsOf = (t: Tensor) => Array.from(t.storage instanceof Float32Array ? new Uint32Array(t.storage.buffer, t.storage.byteOffset, t.storage.length) : (t.storage as Uint16Array));
+  const nan = (sign: number, payload: number) => new Float32Array(Uint32Array.of((sign ? 0xff800000 : 0x7f800000) | payload).buffer)[0]!;
+
+  for (const dtype of ["f32", "f16"] as const)
+    for (const n of [1, 7, 2048, 2049, 3 * 4099])
+      for (const plant of ["none", "inf", "nan-first-negative", "nan-late", "zeros"] as const)
+        for (const absIsOutput of [false, true])
+          it(`${dtype}[${n}], ${plant}${absIsOutput ? ", |x| also an output" : ""}`, () => {
+            const r = rng(n * 13 + plant.length + (absIsOutput ? 1 : 0));
+            const xs = Array.from({ length: n }, () => (plant === "zeros" ? (r() < 0.5 ? -0 : 0) : (r() - 0.5) * 2 ** Math.floor(r() * 40 - 30)));
+            if (plant === "inf") xs[Math.floor(r() * n)] = -Infinity;
+            if (plant === "nan-first-negative") {
+              xs[Math.floor(n / 3)] = nan(1, 0x123);
+              if (n > 1) xs[n - 1] = nan(0, 0x456);
+            }
+            if (plant === "nan-late") xs[n - 1] = nan(1, 0x400000 | 0x2a);
+            const storage = dtype === "f32" ? Float32Array.from(xs) : encode(xs, dtype);
+            const p = program(dtype, n, absIsOutput);
+            const args = [new Tensor(dtype, [n], storage)];
+            const want = interpret(p, args);
+            const got = runNative(p, args);
+            want.forEach((w, k) => expect(bitsOf(got[k]!), `output ${k}`).toEqual(bitsOf(w)));
+          });
+});
