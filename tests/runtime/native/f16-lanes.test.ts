@@ -1,6 +1,6 @@
 // f16 lanes in the native fused kernels, bit for bit against the reference interpreter: every
 // one of the 2^16 codes decoded (signalling NaNs and their payloads included, which vcvtph2ps
-// alone would quiet), and f32 bit patterns rounded to f16 and back. The vector paths take a
+// alone would quiet), stored back as f16, and f32 bit patterns rounded to f16 and back. The vector paths take a
 // shortcut when 8 lanes hold no NaN; each case here mixes NaN and non-NaN lanes in every
 // position of a vector, and vectors with none.
 import { describe, expect, it } from "vitest";
@@ -24,6 +24,25 @@ describe("f16 lanes in fused kernels", () => {
     const p = new Program([x], [], [makeEquation("convert_element_type", { new_dtype: "f32", saturate: false }, [x], [y])], [y], ["x"]);
     const args = [new Tensor("f16", [n], Uint16Array.from({ length: n }, (_, i) => i))];
     expect(firstDifference(bits(runNative(p, args)[0]!), bits(interpret(p, args)[0]!))).toBeUndefined();
+  });
+
+  it("store every f16 code's image back as that code (signalling NaNs included)", () => {
+    const n = 65536;
+    // select_n moves lanes unchanged, so the decoded images reach the store as they are.
+    const x = new Var({ dtype: "f16", shape: [n] });
+    const w = new Var({ dtype: "f16", shape: [n] });
+    const pick = new Var({ dtype: "bool", shape: [n] });
+    const z = new Var({ dtype: "f16", shape: [n] });
+    const p = new Program([pick, x, w], [], [makeEquation("select_n", {}, [pick, w, x], [z])], [z], ["pick", "x", "w"]);
+    const args = [
+      new Tensor("bool", [n], Uint8Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0 : 1))),
+      new Tensor("f16", [n], Uint16Array.from({ length: n }, (_, i) => i)),
+      new Tensor("f16", [n], Uint16Array.from({ length: n }, (_, i) => 0xffff - i)),
+    ];
+    const got = runNative(p, args)[0]!.storage as Uint16Array;
+    const want = interpret(p, args)[0]!.storage as Uint16Array;
+    const i = got.findIndex((g, k) => g !== want[k]);
+    expect(i < 0 ? undefined : `code 0x${i.toString(16)}: 0x${got[i]!.toString(16)}, want 0x${want[i]!.toString(16)}`).toBeUndefined();
   });
 
   it("round f32 bit patterns to f16 and back as the reference does", () => {
