@@ -389,8 +389,9 @@ class FusedKernel : public Kernel {
   void plan_registers() {
     const size_t nr = regs_.size();
     std::vector<int64_t> last(nr, -1);
-    // Every op runs, even one whose result nobody reads: the reference interpreter evaluates dead
-    // equations too, and a dead cast still counts in the cast statistics.
+    // Every op runs (but an |x| that absorb_abs folded into its max), even one whose result nobody
+    // reads: the reference interpreter evaluates dead equations too, and a dead cast still counts
+    // in the cast statistics.
     // A scalar needs broadcast lanes only if some vector op or reduction reads it lane by lane.
     std::vector<bool> lanes(nr, false);
     for (const Reduction& red : reductions_) lanes[static_cast<size_t>(red.reg)] = true;
