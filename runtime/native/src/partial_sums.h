@@ -1,18 +1,18 @@
-// A float sum kept as 32 partial sums: four AVX2 registers' worth, so consecutive adds do not wait
-// on each other (one register's chain of dependent adds ran at a third of the adder's rate in the
-// update kernels' NaN/Inf checks). The order differs from the reference's left-to-right sum, within
-// DESIGN.md's accumulation bound, and is fixed: it depends only on the order the values arrive in.
+// A float sum kept as partial sums: 32 by default, four AVX2 registers' worth, so consecutive adds
+// do not wait on each other (one register's chain of dependent adds ran at a third of the adder's
+// rate in the update kernels' NaN/Inf checks); short rows take 8, whose setup and final tree cost
+// less. The order differs from the reference's left-to-right sum, within DESIGN.md's accumulation
+// bound, and is fixed: it depends only on the lane count and the order the values arrive in.
 #pragma once
 
 #include <cstdint>
 
 namespace scalify {
 
+template <int kLanes = 32>
 class PartialSums {
  public:
-  static constexpr int kLanes = 32;
-
-  /** Adds v[0..n): element j of the call goes to partial sum j mod 32. */
+  /** Adds v[0..n): element j of the call goes to partial sum j mod kLanes. */
   void add(const float* v, int64_t n) {
     float p[kLanes];
     for (int q = 0; q < kLanes; q++) p[q] = part_[q];

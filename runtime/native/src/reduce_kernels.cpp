@@ -54,8 +54,9 @@ struct Group {
 constexpr int CHUNK = 256;
 
 /** Sum of L contiguous elements in partial sums (vectorisable; order differs from the reference). */
-float row_sum(DType d, const void* p, int64_t i0, int64_t L, const DecodeTables& T) {
-  PartialSums sum;
+template <class Sums>
+float row_sum_in(DType d, const void* p, int64_t i0, int64_t L, const DecodeTables& T) {
+  Sums sum;
   float buf[CHUNK];
   for (int64_t c = 0; c < L; c += CHUNK) {
     const int64_t n = std::min<int64_t>(CHUNK, L - c);
@@ -67,6 +68,10 @@ float row_sum(DType d, const void* p, int64_t i0, int64_t L, const DecodeTables&
     }
   }
   return sum.total();
+}
+
+float row_sum(DType d, const void* p, int64_t i0, int64_t L, const DecodeTables& T) {
+  return L < 128 ? row_sum_in<PartialSums<8>>(d, p, i0, L, T) : row_sum_in<PartialSums<32>>(d, p, i0, L, T);
 }
 
 class Reduce : public Kernel {
