@@ -12,7 +12,7 @@
 // Defaults: fp8, 300 steps (the first 20 untimed). Results must agree: the cast counts of every
 // build are compared with the first's.
 import { execSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -49,7 +49,6 @@ function addonOf(rev: string): string {
 }
 
 const require = createRequire(import.meta.url);
-mkdirSync(tmpdir(), { recursive: true });
 const addons = argv.map((rev) => require(addonOf(rev)) as { Plan: new (plan: unknown) => { execute(args: unknown, counts?: Float64Array, timings?: Float64Array): unknown } });
 const { program, args } = mnistStep(mode, false);
 const { lowered } = compileNative(program);
