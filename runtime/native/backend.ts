@@ -11,6 +11,7 @@ import type { CastStats } from "../numerics/codec.js";
 import { encode } from "../numerics/codec.js";
 import { operandCheckedAvals } from "../operands.js";
 import { Tensor } from "../tensor.js";
+import { attachCompiledKernels, type JitOptions, type JitReport } from "./jit.js";
 import { nativeAddon, type NativeAddon, type NativePlan, type NativeTensor } from "./loader.js";
 import { lower, type LoweredProgram, type LowerOptions, type OutputSource } from "./lower.js";
 
@@ -19,11 +20,15 @@ export interface NativeRunOptions {
   castStats?: CastStats;
   /** Lowering choices (tests and diagnostics); a run with them compiles afresh, uncached. */
   lowering?: LowerOptions;
+  /** Which fused kernels run compiled (jit.ts; tests and diagnostics): a run with it compiles afresh, uncached. */
+  jit?: JitOptions;
 }
 
 interface Compiled {
   lowered: LoweredProgram;
   plan: NativePlan;
+  /** The fused kernels that run compiled (jit.ts), if any. */
+  jit?: JitReport;
 }
 
 const cache = new WeakMap<Program, Compiled>();
@@ -37,9 +42,10 @@ function defaultLowering(addon: NativeAddon): LowerOptions {
   return { foldCasts: !addon.gemmInfo().cpu.avx512bf16 };
 }
 
-/** Lowers and compiles `program` (cached per program object). */
-export function compileNative(program: Program, opts?: LowerOptions): Compiled {
-  const hit = opts ? undefined : cache.get(program);
+/** Lowers and compiles `program` (cached per program object unless given options). */
+export function compileNative(program: Program, opts?: LowerOptions, jitOpts?: JitOptions): Compiled {
+  const fresh = opts !== undefined || jitOpts !== undefined;
+  const hit = fresh ? undefined : cache.get(program);
   if (hit) return hit;
   const addon = nativeAddon();
   const lowered = lower(program, { ...defaultLowering(addon), ...opts });
@@ -49,8 +55,8 @@ export function compileNative(program: Program, opts?: LowerOptions): Compiled {
   } catch (e) {
     throw new ScalifyError(`internal error: the native backend rejected the plan of program ${program.name}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const compiled = { lowered, plan };
-  if (!opts) cache.set(program, compiled);
+  const compiled = { lowered, plan, jit: attachCompiledKernels(plan, jitOpts) };
+  if (!fresh) cache.set(program, compiled);
   return compiled;
 }
 
@@ -112,7 +118,7 @@ function outputTensor(src: OutputSource, k: number, planOuts: unknown[], args: T
 /** Runs `program` on the native backend and returns its flat outputs (as `interpret` does). */
 export function runNative(program: Program, args: readonly Tensor[], opts: NativeRunOptions = {}): Tensor[] {
   const tensors = validateArgs(program, args);
-  const { lowered, plan } = compileNative(program, opts.lowering);
+  const { lowered, plan } = compileNative(program, opts.lowering, opts.jit);
   const counts = newCounts(opts.castStats);
   const outs = plan.execute(
     tensors.map((t) => t.storage),

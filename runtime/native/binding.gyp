@@ -37,6 +37,7 @@
         "src/fused.cpp",
         "src/fused_exec.cpp",
         "src/fused_rules.cpp",
+        "src/fused_jit.cpp",
         "src/shape_kernels.cpp",
         "src/indexing_kernels.cpp",
         "src/reduce_kernels.cpp",

@@ -26,6 +26,10 @@ export interface NativePlan {
   readonly numInstructions: number;
   /** Speculation guards that missed so far, each one costing a rerun (runtime/native/speculate.ts). */
   readonly reruns: number;
+  /** C++ of the compiled forms of the fused kernels of ≥ minElements elements, symbols prefixed; "" if none (jit.ts). */
+  jitSource(prefix: string, minElements: number): string;
+  /** Loads a shared object built from jitSource(prefix, …) and runs its kernels from now on; returns how many. */
+  jitLoad(path: string, prefix: string): number;
 }
 
 export interface NativeAddon {
@@ -42,7 +46,7 @@ export interface NativeAddon {
 }
 
 /** The addon interface version this TypeScript expects (addon.cpp exports the same number). */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 const FILE = "scalify_native.node";
 
 /** Candidate paths: SCALIFY_NATIVE_ADDON alone when set, else build/Release under this folder or an ancestor's runtime/native. */

@@ -12,15 +12,18 @@
 // here aborts the process.
 #include <napi.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #ifdef __linux__
+#include <dlfcn.h>
 #include <malloc.h>
 #endif
 
 #include "gemm/gemm.h"
+#include "jit_args.h"
 #include "plan.h"
 #include "thread_pool.h"
 
@@ -326,7 +329,8 @@ class NativePlan : public Napi::ObjectWrap<NativePlan> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "NativePlan",
                        {InstanceMethod<&NativePlan::Execute>("execute"), InstanceAccessor<&NativePlan::ArenaBytes>("arenaBytes"),
-                        InstanceAccessor<&NativePlan::NumInstructions>("numInstructions"), InstanceAccessor<&NativePlan::Reruns>("reruns")});
+                        InstanceAccessor<&NativePlan::NumInstructions>("numInstructions"), InstanceAccessor<&NativePlan::Reruns>("reruns"),
+                        InstanceMethod<&NativePlan::JitSource>("jitSource"), InstanceMethod<&NativePlan::JitLoad>("jitLoad")});
   }
 
   explicit NativePlan(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativePlan>(info) {
@@ -374,6 +378,56 @@ class NativePlan : public Napi::ObjectWrap<NativePlan> {
       if (stats) add_stats(info[1], counts);
       return result;
     });
+  }
+
+  /**
+   * jitSource(prefix, minElements): a C++ translation unit with the compiled forms of the plan's
+   * fused kernels of at least minElements elements (fused_jit.cpp), "" if there are none.
+   */
+  Napi::Value JitSource(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      const std::string prefix = jit_prefix(info[0], "jitSource");
+      if (!info[1].IsNumber() || !(info[1].As<Napi::Number>().DoubleValue() >= 0)) fail("jitSource: minElements must be a number ≥ 0");
+      const std::string kernels = plan_->jit_source(prefix, static_cast<int64_t>(info[1].As<Napi::Number>().DoubleValue()));
+      if (kernels.empty()) return Napi::String::New(env, "");
+      const std::string abi = std::to_string(jit::kAbi);
+      return Napi::String::New(env, "// Compiled fused kernels of one scalify plan (runtime/native/src/fused_jit.cpp).\n#include \"jit_lanes.h\"\n"
+                                    "using namespace scalify;\nusing namespace scalify::jit;\n"
+                                    "extern \"C\" int " + prefix + "abi() { return " + abi + "; }\n" + kernels);
+    });
+  }
+
+  /**
+   * jitLoad(path, prefix): loads the shared object built from jitSource(prefix, …) and binds its
+   * kernels; returns how many. The object stays loaded for the life of the process.
+   */
+  Napi::Value JitLoad(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      if (!info[0].IsString()) fail("jitLoad: the path must be a string");
+      const std::string path = info[0].As<Napi::String>().Utf8Value();
+      const std::string prefix = jit_prefix(info[1], "jitLoad");
+      void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (handle == nullptr) fail("jitLoad: cannot load " + path + ": " + dlerror());
+      auto abi = reinterpret_cast<int (*)()>(dlsym(handle, (prefix + "abi").c_str()));
+      if (abi == nullptr || abi() != jit::kAbi) {
+        dlclose(handle);
+        fail("jitLoad: " + path + " was not built from this addon's jitSource (prefix " + prefix + ", version " + std::to_string(jit::kAbi) + ")");
+      }
+      const int bound = plan_->jit_bind(prefix, [handle](const std::string& name) { return dlsym(handle, name.c_str()); });
+      return Napi::Number::New(env, bound);
+    });
+  }
+
+  /** A C identifier prefix for the compiled kernels' symbols. */
+  static std::string jit_prefix(const Napi::Value& v, const char* what) {
+    if (!v.IsString()) fail(std::string(what) + ": the prefix must be a string");
+    const std::string p = v.As<Napi::String>().Utf8Value();
+    bool ok = !p.empty() && !std::isdigit(static_cast<unsigned char>(p[0]));
+    for (char c : p) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!ok) fail(std::string(what) + ": the prefix must be a C identifier, got \"" + p + "\"");
+    return p;
   }
 
   Napi::Value Reruns(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(plan_ ? plan_->reruns() : 0)); }
@@ -459,7 +513,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runPrimitive", Napi::Function::New(env, RunPrimitive));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("gemmImpl", Napi::Function::New(env, GemmImpl));
-  exports.Set("abiVersion", Napi::Number::New(env, 3));  // 2: folded casts (lhs_round, countOnly); 3: speculation guards
+  exports.Set("abiVersion", Napi::Number::New(env, 4));  // 2: folded casts (lhs_round, countOnly); 3: speculation guards; 4: jitSource / jitLoad
   exports.Set("statsLength", Napi::Number::New(env, kStatsLength));
   gemm::register_exports(env, exports);  // the gemm's own exports (gemmInfo, gemmBench, …)
   register_bandwidth_bench(env, exports);

@@ -118,6 +118,13 @@ class Kernel {
   virtual bool may_alias(int /*out*/, int /*in*/) const { return false; }
   /** The predicted scalars this kernel reads, if any. */
   virtual Predictions* predictions() { return nullptr; }
+  /**
+   * C++ source of a compiled form of this kernel named `name` (fused kernels of at least
+   * `min_elements` elements, fused_jit.cpp), "" if it has none.
+   */
+  virtual std::string jit_source(const std::string& /*name*/, int64_t /*min_elements*/) const { return {}; }
+  /** Runs the compiled form `fn` (built from jit_source) from now on. */
+  virtual void jit_bind(void* /*fn*/) {}
 };
 
 using KernelPtr = std::unique_ptr<Kernel>;

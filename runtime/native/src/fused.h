@@ -143,6 +143,31 @@ struct Builder {
   std::vector<DType> predicted;  // dtype of each predicted scalar, by index
 };
 
+// MaxAbs: max |x| of a register x, taken from its lanes' magnitude bits (fused.cpp absorb_abs).
+enum class RedOp { Sum, Max, Min, MaxAbs };
+
+/** A full reduction of register `reg` over the group, an extra rank-0 output of the kernel. */
+struct Reduction {
+  int reg;
+  RedOp op;
+};
+
+/** A fused kernel's program after register planning, as fused_jit.cpp compiles it. */
+struct JitProgram {
+  const std::vector<Reg>& regs;
+  const std::vector<VOp>& ops;
+  int n_in;
+  const std::vector<int>& outputs;
+  const std::vector<Reduction>& reductions;
+  const Shape& shape;
+};
+
+/**
+ * C++ source of `extern "C" void name(const jit::Args&)`: one block of the program with AVX2
+ * registers (jit_lanes.h), for runs without cast counters; "" if some op has no compiled form.
+ */
+std::string jit_emit(const std::string& name, const JitProgram& p);
+
 /** Appends the op of one equation after checking it as the shape rules do; returns its register. */
 int add_op(Builder& B, const std::string& prim, const PVal& params, const std::vector<int>& args, const std::string& ctx);
 

@@ -27,6 +27,11 @@ class PartialSums {
   float total() const {
     float p[kLanes];
     for (int q = 0; q < kLanes; q++) p[q] = part_[q];
+    return tree(p);
+  }
+
+  /** kLanes partial sums p added pairwise (p is overwritten): total()'s order, for other holders of them. */
+  static float tree(float* p) {
     for (int w = kLanes / 2; w >= 1; w /= 2)
       for (int q = 0; q < w; q++) p[q] = p[q] + p[q + w];
     return p[0];

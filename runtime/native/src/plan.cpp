@@ -239,6 +239,22 @@ KernelPtr Plan::make_guard(size_t i, const PVal& params, const std::vector<Aval>
   return KernelPtr(new GuardKernel(p, std::move(index), t));
 }
 
+std::string Plan::jit_source(const std::string& prefix, int64_t min_elements) const {
+  std::string src;
+  for (size_t i = 0; i < instrs_.size(); i++) src += instrs_[i].kernel->jit_source(prefix + std::to_string(i), min_elements);
+  return src;
+}
+
+int Plan::jit_bind(const std::string& prefix, const std::function<void*(const std::string&)>& lookup) {
+  int bound = 0;
+  for (size_t i = 0; i < instrs_.size(); i++)
+    if (void* fn = lookup(prefix + std::to_string(i))) {
+      instrs_[i].kernel->jit_bind(fn);
+      bound++;
+    }
+  return bound;
+}
+
 int64_t Plan::arena_bytes() const {
   int64_t n = 0;
   for (const auto& s : slots_)

@@ -56,6 +56,13 @@ class Plan {
   int64_t arena_bytes() const;
   /** Speculation guards that missed, over all runs so far (each cost a rerun from its target). */
   int64_t reruns() const { return reruns_; }
+  /**
+   * C++ source of the compiled forms of this plan's kernels (Kernel::jit_source), instruction i's
+   * named `prefix` + i; "" if no kernel has one.
+   */
+  std::string jit_source(const std::string& prefix, int64_t min_elements) const;
+  /** Binds each kernel whose name `lookup` finds to that compiled form; returns how many. */
+  int jit_bind(const std::string& prefix, const std::function<void*(const std::string&)>& lookup);
 
   /**
    * Runs the plan. `inputs[k]` / `outputs[k]` hold exactly the bytes of argument / result k.

@@ -35,6 +35,12 @@ inline __m256i f16_to_f32_bits(__m128i h) {
                                            _mm256_slli_epi32(_mm256_and_si256(hw, _mm256_set1_epi32(0x3ff)), 13));
   return _mm256_blendv_epi8(u, nan_bits, is_nan);
 }
+
+/** 8 × 32-bit lanes (values < 2^16) packed into 8 × 16 bits. */
+inline __m128i pack_u16_v(__m256i wide) {
+  const __m256i packed = _mm256_packus_epi32(wide, wide);
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
+}
 #endif
 
 /** o[i] = decode(s[i]) for f16 codes. */
@@ -47,14 +53,33 @@ inline void decode_f16(const uint16_t* s, float* o, int64_t L, const DecodeTable
   for (; i < L; i++) o[i] = T.f16[s[i]];
 }
 
+#ifdef SCALIFY_SIMD_F16
+/** The 8 lanes rounded to f16 and decoded (round to nearest even, overflow → ±Inf). */
+inline __m256 round_f16_v(__m256 v) { return _mm256_castsi256_ps(f16_to_f32_bits(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC))); }
+
+/** store_f16 of 8 lanes (exact images of f16 values back to their codes, NaN payloads kept). */
+inline __m128i f16_codes_v(__m256i u) {
+  __m128i h = _mm256_cvtps_ph(_mm256_castsi256_ps(u), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  // NaN images of f16 codes (low 13 bits zero) go back to their exact codes; vcvtps2ph would quiet them.
+  const __m256i abs = _mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff));
+  const __m256i is_nan = _mm256_cmpgt_epi32(abs, _mm256_set1_epi32(0x7f800000));
+  const __m256i low_zero = _mm256_cmpeq_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x1fff)), _mm256_setzero_si256());
+  const __m256i fix = _mm256_and_si256(is_nan, low_zero);
+  if (!_mm256_testz_si256(fix, fix)) {
+    const __m256i code = _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x8000)), _mm256_set1_epi32(0x7c00)),
+                                         _mm256_and_si256(_mm256_srli_epi32(u, 13), _mm256_set1_epi32(0x3ff)));
+    const __m256i wide = _mm256_blendv_epi8(_mm256_cvtepu16_epi32(h), code, fix);
+    h = pack_u16_v(wide);
+  }
+  return h;
+}
+#endif
+
 /** x[i] = decode(encode_f16(x[i])): the value rounded to f16 (round to nearest even, overflow → ±Inf). */
 inline void round_f16(float* x, int64_t L, const DecodeTables& T) {
   int64_t i = 0;
 #ifdef SCALIFY_SIMD_F16
-  for (; i + 8 <= L; i += 8) {
-    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(x + i), f16_to_f32_bits(h));
-  }
+  for (; i + 8 <= L; i += 8) _mm256_storeu_ps(x + i, round_f16_v(_mm256_loadu_ps(x + i)));
 #endif
   for (; i < L; i++) x[i] = T.f16[encode_f16(f32_bits(x[i]))];
 }
@@ -63,24 +88,7 @@ inline void round_f16(float* x, int64_t L, const DecodeTables& T) {
 inline void store_f16_block(const uint32_t* s, uint16_t* o, int64_t L) {
   int64_t i = 0;
 #ifdef SCALIFY_SIMD_F16
-  for (; i + 8 <= L; i += 8) {
-    const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
-    __m128i h = _mm256_cvtps_ph(_mm256_castsi256_ps(u), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    // NaN images of f16 codes (low 13 bits zero) go back to their exact codes; vcvtps2ph would quiet them.
-    const __m256i abs = _mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff));
-    const __m256i is_nan = _mm256_cmpgt_epi32(abs, _mm256_set1_epi32(0x7f800000));
-    const __m256i low_zero = _mm256_cmpeq_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x1fff)), _mm256_setzero_si256());
-    const __m256i fix = _mm256_and_si256(is_nan, low_zero);
-    if (!_mm256_testz_si256(fix, fix)) {
-      const __m256i code = _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x8000)), _mm256_set1_epi32(0x7c00)),
-                                           _mm256_and_si256(_mm256_srli_epi32(u, 13), _mm256_set1_epi32(0x3ff)));
-      const __m256i wide = _mm256_blendv_epi8(_mm256_cvtepu16_epi32(h), code, fix);
-      // Pack 8 × 32-bit lanes (values < 2^16) into 8 × 16 bits.
-      const __m256i packed = _mm256_packus_epi32(wide, wide);
-      h = _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
-    }
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), h);
-  }
+  for (; i + 8 <= L; i += 8) _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), f16_codes_v(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i))));
 #endif
   for (; i < L; i++) o[i] = store_f16(s[i]);
 }
@@ -95,18 +103,6 @@ inline void decode_u8(const uint8_t* s, const float* table, float* o, int64_t L)
   }
 #endif
   for (; i < L; i++) o[i] = table[s[i]];
-}
-
-/** x[i] = the bf16 image of x[i] (round to nearest even, NaN made quiet): branch-free, auto-vectorised. */
-inline void round_bf16(float* x, int64_t L) {
-  uint32_t* u = reinterpret_cast<uint32_t*>(x);
-  for (int64_t i = 0; i < L; i++) {
-    const uint32_t v = u[i];
-    const uint32_t nan = (v & 0x7fffffffu) > 0x7f800000u;
-    const uint32_t r = ((v + 0x7fffu + ((v >> 16) & 1u)) >> 16) << 16;
-    const uint32_t q = (v | 0x00400000u) & 0xffff0000u;
-    u[i] = nan ? q : r;
-  }
 }
 
 #ifdef SCALIFY_SIMD_F16
@@ -151,7 +147,43 @@ inline void store_bytes(__m256i v, uint8_t* o) {
   const __m256i perm = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0));
   _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm256_castsi256_si128(perm));
 }
+
+/** bf16 rounding of 8 f32 bit patterns to nearest even, before the shift by 16. */
+inline __m256i bf16_rne_v(__m256i v) {
+  return _mm256_add_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(0x7fff)), _mm256_and_si256(_mm256_srli_epi32(v, 16), _mm256_set1_epi32(1)));
+}
+inline __m256i is_nan_bits_v(__m256i v) { return _mm256_cmpgt_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7fffffff)), _mm256_set1_epi32(0x7f800000)); }
+/** round_bf16 of 8 lanes. */
+inline __m256i round_bf16_v(__m256i v) {
+  const __m256i r = _mm256_slli_epi32(_mm256_srli_epi32(bf16_rne_v(v), 16), 16);
+  const __m256i q = _mm256_and_si256(_mm256_or_si256(v, _mm256_set1_epi32(0x00400000)), _mm256_set1_epi32(static_cast<int>(0xffff0000u)));
+  return _mm256_blendv_epi8(r, q, is_nan_bits_v(v));
+}
+/** store_bf16 of 8 lanes. */
+inline __m128i bf16_codes_v(__m256i v) {
+  const __m256i rounded = _mm256_srli_epi32(bf16_rne_v(v), 16);
+  const __m256i hi = _mm256_srli_epi32(v, 16);
+  const __m256i low_zero = _mm256_cmpeq_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0xffff)), _mm256_setzero_si256());
+  const __m256i quiet = _mm256_blendv_epi8(_mm256_or_si256(hi, _mm256_set1_epi32(0x40)), hi, low_zero);
+  return pack_u16_v(_mm256_blendv_epi8(rounded, quiet, is_nan_bits_v(v)));
+}
 #endif
+
+/** x[i] = the bf16 image of x[i] (round to nearest even, NaN made quiet). */
+inline void round_bf16(float* x, int64_t L) {
+  uint32_t* u = reinterpret_cast<uint32_t*>(x);
+  int64_t i = 0;
+#ifdef SCALIFY_SIMD_F16
+  for (; i + 8 <= L; i += 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(u + i), round_bf16_v(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + i))));
+#endif
+  for (; i < L; i++) {
+    const uint32_t v = u[i];
+    const uint32_t nan = (v & 0x7fffffffu) > 0x7f800000u;
+    const uint32_t r = ((v + 0x7fffu + ((v >> 16) & 1u)) >> 16) << 16;
+    const uint32_t q = (v | 0x00400000u) & 0xffff0000u;
+    u[i] = nan ? q : r;
+  }
+}
 
 /**
  * Copies L 4-byte lanes with non-temporal stores where dst is 32-byte aligned (plain stores
@@ -186,6 +218,45 @@ inline void encode_fp8(const uint32_t* u, uint8_t* o, int64_t L, bool e4m3, bool
   for (; i < L; i++) o[i] = e4m3 ? encode_e4m3fn(u[i], sat) : encode_e5m2(u[i], sat);
 }
 
+#ifdef SCALIFY_SIMD_F16
+/** round_fp8 of 8 lanes: the constants of one format, then one call per vector. */
+class Fp8Rounding {
+ public:
+  Fp8Rounding(bool e4m3, bool sat, const float* table) {
+    const int m = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15;
+    shift_ = _mm_cvtsi32_si128(23 - m);
+    const int max_code = e4m3 ? 0x7e : 0x7b, nan_code = e4m3 ? 0x7f : 0x7e;
+    const int overflow_code = sat ? max_code : (e4m3 ? 0x7f : 0x7c);
+    uint32_t max_bits;
+    std::memcpy(&max_bits, &table[max_code], 4);
+    half_m1_ = _mm256_set1_epi32((1 << (22 - m)) - 1);
+    keep_ = _mm256_set1_epi32(~((1 << (23 - m)) - 1));
+    min_normal_m1_ = _mm256_set1_epi32(((127 + 1 - bias) << 23) - 1);
+    max_finite_ = _mm256_set1_epi32(static_cast<int>(max_bits));
+    c_ = _mm256_set1_ps(std::ldexp(1.0f, 1 - bias - m + 23));
+    ovf_pos_ = _mm256_set1_ps(table[overflow_code]), ovf_neg_ = _mm256_set1_ps(table[overflow_code | 0x80]);
+    nan_pos_ = _mm256_set1_ps(table[nan_code]), nan_neg_ = _mm256_set1_ps(table[nan_code | 0x80]);
+  }
+  __m256 operator()(__m256 v) const {
+    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), one = _mm256_set1_epi32(1);
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i abs = _mm256_and_si256(u, abs_mask);
+    const __m256i normal = _mm256_and_si256(_mm256_add_epi32(_mm256_add_epi32(abs, half_m1_), _mm256_and_si256(_mm256_srl_epi32(abs, shift_), one)), keep_);
+    const __m256 absf = _mm256_castsi256_ps(abs);
+    const __m256i sub = _mm256_castps_si256(_mm256_sub_ps(_mm256_add_ps(absf, c_), c_));
+    const __m256i r = _mm256_blendv_epi8(sub, normal, _mm256_cmpgt_epi32(abs, min_normal_m1_));
+    __m256 out = _mm256_castsi256_ps(_mm256_or_si256(r, _mm256_andnot_si256(abs_mask, u)));
+    out = _mm256_blendv_ps(out, _mm256_blendv_ps(ovf_pos_, ovf_neg_, v), _mm256_castsi256_ps(_mm256_cmpgt_epi32(r, max_finite_)));
+    return _mm256_blendv_ps(out, _mm256_blendv_ps(nan_pos_, nan_neg_, v), _mm256_castsi256_ps(_mm256_cmpgt_epi32(abs, _mm256_set1_epi32(0x7f800000))));
+  }
+
+ private:
+  __m128i shift_;
+  __m256i half_m1_, keep_, min_normal_m1_, max_finite_;
+  __m256 c_, ovf_pos_, ovf_neg_, nan_pos_, nan_neg_;
+};
+#endif
+
 /**
  * x[i] = the fp8 image of x[i], table[encode(x[i])], computed in f32 without codes: a normal
  * result rounds the f32 mantissa to m bits in the integer domain (a carry bumps the exponent);
@@ -197,57 +268,41 @@ inline void encode_fp8(const uint32_t* u, uint8_t* o, int64_t L, bool e4m3, bool
 inline void round_fp8(float* x, int64_t L, bool e4m3, bool sat, const float* table) {
   int64_t i = 0;
 #ifdef SCALIFY_SIMD_F16
-  const int m = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15, shift = 23 - m;
-  const int max_code = e4m3 ? 0x7e : 0x7b, nan_code = e4m3 ? 0x7f : 0x7e;
-  const int overflow_code = sat ? max_code : (e4m3 ? 0x7f : 0x7c);
-  uint32_t max_bits;
-  std::memcpy(&max_bits, &table[max_code], 4);
-  const __m256i half_m1 = _mm256_set1_epi32((1 << (shift - 1)) - 1), one = _mm256_set1_epi32(1);
-  const __m256i keep = _mm256_set1_epi32(~((1 << shift) - 1)), abs_mask = _mm256_set1_epi32(0x7fffffff);
-  const __m256i min_normal_m1 = _mm256_set1_epi32(((127 + 1 - bias) << 23) - 1), max_finite = _mm256_set1_epi32(static_cast<int>(max_bits));
-  const __m256i inf = _mm256_set1_epi32(0x7f800000);
-  const __m256 c = _mm256_set1_ps(std::ldexp(1.0f, 1 - bias - m + 23));
-  const __m256 ovf_pos = _mm256_set1_ps(table[overflow_code]), ovf_neg = _mm256_set1_ps(table[overflow_code | 0x80]);
-  const __m256 nan_pos = _mm256_set1_ps(table[nan_code]), nan_neg = _mm256_set1_ps(table[nan_code | 0x80]);
-  for (; i + 8 <= L; i += 8) {
-    const __m256 v = _mm256_loadu_ps(x + i);
-    const __m256i u = _mm256_castps_si256(v);
-    const __m256i abs = _mm256_and_si256(u, abs_mask);
-    const __m256i normal = _mm256_and_si256(_mm256_add_epi32(_mm256_add_epi32(abs, half_m1), _mm256_and_si256(_mm256_srli_epi32(abs, shift), one)), keep);
-    const __m256 absf = _mm256_castsi256_ps(abs);
-    const __m256i sub = _mm256_castps_si256(_mm256_sub_ps(_mm256_add_ps(absf, c), c));
-    const __m256i r = _mm256_blendv_epi8(sub, normal, _mm256_cmpgt_epi32(abs, min_normal_m1));
-    __m256 out = _mm256_castsi256_ps(_mm256_or_si256(r, _mm256_andnot_si256(abs_mask, u)));
-    out = _mm256_blendv_ps(out, _mm256_blendv_ps(ovf_pos, ovf_neg, v), _mm256_castsi256_ps(_mm256_cmpgt_epi32(r, max_finite)));
-    out = _mm256_blendv_ps(out, _mm256_blendv_ps(nan_pos, nan_neg, v), _mm256_castsi256_ps(_mm256_cmpgt_epi32(abs, inf)));
-    _mm256_storeu_ps(x + i, out);
-  }
+  const Fp8Rounding round(e4m3, sat, table);
+  for (; i + 8 <= L; i += 8) _mm256_storeu_ps(x + i, round(_mm256_loadu_ps(x + i)));
 #endif
   for (; i < L; i++) x[i] = table[e4m3 ? encode_e4m3fn(f32_bits(x[i]), sat) : encode_e5m2(f32_bits(x[i]), sat)];
 }
 
-/** o[i] = store_e5m2(s[i]): NaN images of e5m2 codes back to their codes, else the encoder. */
+#ifdef SCALIFY_SIMD_F16
+/** store_e5m2 of 8 lanes: NaN images of e5m2 codes back to their codes, else the encoder. */
+inline __m256i e5m2_codes_v(__m256i u) {
+  const __m256i c = encode_fp8_v(u, 2, 15, 0x7b, 0x7e, 0x7c);
+  const __m256i abs = _mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff));
+  const __m256i img = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi32(abs, _mm256_set1_epi32(0x7fa00000)), _mm256_cmpeq_epi32(abs, _mm256_set1_epi32(0x7fc00000))),
+                                      _mm256_cmpeq_epi32(abs, _mm256_set1_epi32(0x7fe00000)));
+  const __m256i exact = _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u, 24), _mm256_set1_epi32(0x80)), _mm256_set1_epi32(0x7c)),
+                                        _mm256_and_si256(_mm256_srli_epi32(abs, 21), _mm256_set1_epi32(3)));
+  return _mm256_blendv_epi8(c, exact, img);
+}
+#endif
+
+/** o[i] = store_e5m2(s[i]). */
 inline void store_e5m2_block(const uint32_t* s, uint8_t* o, int64_t L) {
   int64_t i = 0;
 #ifdef SCALIFY_SIMD_F16
-  for (; i + 8 <= L; i += 8) {
-    const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
-    __m256i c = encode_fp8_v(u, 2, 15, 0x7b, 0x7e, 0x7c);
-    const __m256i abs = _mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff));
-    const __m256i img = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi32(abs, _mm256_set1_epi32(0x7fa00000)), _mm256_cmpeq_epi32(abs, _mm256_set1_epi32(0x7fc00000))),
-                                        _mm256_cmpeq_epi32(abs, _mm256_set1_epi32(0x7fe00000)));
-    const __m256i exact = _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u, 24), _mm256_set1_epi32(0x80)), _mm256_set1_epi32(0x7c)),
-                                          _mm256_and_si256(_mm256_srli_epi32(abs, 21), _mm256_set1_epi32(3)));
-    c = _mm256_blendv_epi8(c, exact, img);
-    store_bytes(c, o + i);
-  }
+  for (; i + 8 <= L; i += 8) store_bytes(e5m2_codes_v(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i))), o + i);
 #endif
   for (; i < L; i++) o[i] = store_e5m2(s[i]);
 }
 
-/** o[i] = store_bf16(s[i]), branch-free (auto-vectorised). */
+/** o[i] = store_bf16(s[i]). */
 inline void store_bf16_block(const uint32_t* s, uint16_t* o, int64_t L) {
-  for (int64_t i = 0; i < L; i++) {
+  int64_t i = 0;
+#ifdef SCALIFY_SIMD_F16
+  for (; i + 8 <= L; i += 8) _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), bf16_codes_v(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i))));
+#endif
+  for (; i < L; i++) {
     const uint32_t v = s[i];
     const bool nan = (v & 0x7fffffffu) > 0x7f800000u;
     const uint32_t rounded = (v + 0x7fffu + ((v >> 16) & 1u)) >> 16;

@@ -1,0 +1,31 @@
+// What a fused kernel's compiled block function is given (fused_jit.cpp writes the functions,
+// jit_lanes.h holds what they call, FusedKernel::run calls them).
+#pragma once
+
+#include <cstdint>
+
+#include "numerics.h"
+
+namespace scalify {
+namespace jit {
+
+/** Changes whenever Args or the emitted code's contract does: objects of another version are not loaded. */
+constexpr int kAbi = 1;
+
+/** What a compiled block function is given (FusedKernel::run fills it per block). */
+struct Args {
+  const void* const* in;        // the kernel's input buffers
+  void* const* out;             // its output buffers
+  const uint32_t* sval;         // every rank-0 register's value in this run
+  const char* one;              // per op: its rank-0 factor or divisor is exactly 1 (VOp::identity_when_one)
+  const float* reciprocal;      // per op: the exact 1/s of a division by a power of two s, or 0
+  const unsigned char* stream;  // per output: written around the cache
+  const DecodeTables* T;
+  float* partial;               // this block's part of each reduction
+  int64_t start;                // the block's first element
+  int L;                        // its length
+};
+using BlockFn = void (*)(const Args&);
+
+}  // namespace jit
+}  // namespace scalify

@@ -1,0 +1,258 @@
+// The 8-lane functions of the fused kernels' compiled form. fused_jit.cpp writes, per fused
+// kernel, a C++ function of one block whose registers are AVX2 values instead of the register
+// machine's block-sized arrays; the system compiler builds it when a plan is compiled
+// (runtime/native/jit.ts) and the kernel calls it in place of its op loop. Each function here is
+// the 8-lane form of one of the machine's loops (fused_exec.cpp, fused.cpp's reductions), bit
+// for bit; the tests run every op both ways (tests/runtime/native/jit.test.ts).
+#pragma once
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "jit_args.h"
+#include "partial_sums.h"
+#include "simd.h"
+
+namespace scalify {
+namespace jit {
+
+using V = __m256;
+using VI = __m256i;
+inline V as_f(VI x) { return _mm256_castsi256_ps(x); }
+inline VI as_i(V x) { return _mm256_castps_si256(x); }
+inline V splat(uint32_t bits) { return as_f(_mm256_set1_epi32(static_cast<int>(bits))); }
+inline V splat_f(float x) { return _mm256_set1_ps(x); }
+/** All-ones lanes below n. */
+inline V lanes_below(int n) { return as_f(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))); }
+
+// ---- loads: 8 elements at element e; a tail reads n < 8 of them, the other lanes decode code 0 ----
+
+template <bool Tail, class S>
+inline const S* src(const void* p, int64_t e, int n, S* buf) {
+  const S* s = static_cast<const S*>(p) + e;
+  if (!Tail) return s;
+  std::memset(buf, 0, 8 * sizeof(S));
+  std::memcpy(buf, s, static_cast<size_t>(n) * sizeof(S));
+  return buf;
+}
+template <bool Tail>
+inline V ld_f32(const void* p, int64_t e, int n) {
+  float b[8];
+  return _mm256_loadu_ps(src<Tail>(p, e, n, b));
+}
+template <bool Tail>
+inline V ld_f16(const void* p, int64_t e, int n) {
+  uint16_t b[8];
+  return as_f(simd::f16_to_f32_bits(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src<Tail>(p, e, n, b)))));
+}
+template <bool Tail>
+inline V ld_bf16(const void* p, int64_t e, int n) {
+  uint16_t b[8];
+  return as_f(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src<Tail>(p, e, n, b)))), 16));
+}
+template <bool Tail>
+inline V ld_fp8(const void* p, int64_t e, int n, const float* table) {
+  uint8_t b[8];
+  return _mm256_i32gather_ps(table, _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src<Tail>(p, e, n, b)))), 4);
+}
+/** Bool bytes as they are (select_n moves them; ops test ≠ 0), as load_block does. */
+template <bool Tail>
+inline V ld_bool(const void* p, int64_t e, int n) {
+  uint8_t b[8];
+  return as_f(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src<Tail>(p, e, n, b)))));
+}
+/** Lane 0 in every lane (a broadcast view's element). */
+inline V lane0(V x) { return _mm256_permutevar8x32_ps(x, _mm256_setzero_si256()); }
+
+// ---- stores of 8 lanes (a tail: n of them) ----
+
+template <bool Tail, class S>
+inline void put(void* p, int64_t e, int n, const S* lanes) {
+  std::memcpy(static_cast<S*>(p) + e, lanes, static_cast<size_t>(Tail ? n : 8) * sizeof(S));
+}
+/** f32 (and i32) lanes; `stream`: around the cache (the caller checked the alignment). */
+template <bool Tail>
+inline void st_f32(void* p, int64_t e, int n, V v, bool stream) {
+  float* d = static_cast<float*>(p) + e;
+  if (Tail) {
+    float b[8];
+    _mm256_storeu_ps(b, v);
+    std::memcpy(d, b, static_cast<size_t>(n) * 4);
+  } else if (stream) {
+    _mm256_stream_ps(d, v);
+  } else {
+    _mm256_storeu_ps(d, v);
+  }
+}
+template <bool Tail>
+inline void st_u16(void* p, int64_t e, int n, __m128i codes) {
+  if (!Tail) return _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<uint16_t*>(p) + e), codes);
+  uint16_t b[8];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(b), codes);
+  put<true>(p, e, n, b);
+}
+/** 8 lanes holding byte values (fp8 codes, bools). */
+template <bool Tail>
+inline void st_u8(void* p, int64_t e, int n, VI codes) {
+  if (!Tail) return simd::store_bytes(codes, static_cast<uint8_t*>(p) + e);
+  uint8_t b[8];
+  simd::store_bytes(codes, b);
+  put<true>(p, e, n, b);
+}
+inline __m128i f16_codes(V v) { return simd::f16_codes_v(as_i(v)); }
+inline __m128i bf16_codes(V v) { return simd::bf16_codes_v(as_i(v)); }
+inline VI e4m3fn_codes(V v) { return simd::encode_fp8_v(as_i(v), 3, 7, 0x7e, 0x7f, 0x7f); }
+inline VI e5m2_codes(V v) { return simd::e5m2_codes_v(as_i(v)); }
+/** The codes of unrounded lanes (a cast to fp8 encoded at the store, VOp::encode_at_store). */
+inline VI fp8_encode(V v, bool e4m3, bool sat) {
+  return e4m3 ? simd::encode_fp8_v(as_i(v), 3, 7, 0x7e, 0x7f, sat ? 0x7e : 0x7f) : simd::encode_fp8_v(as_i(v), 2, 15, 0x7b, 0x7e, sat ? 0x7b : 0x7c);
+}
+
+// ---- ops (fused_exec.cpp exec_op, lane by lane) ----
+
+inline V add(V a, V b) { return _mm256_add_ps(a, b); }
+inline V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+inline V div(V a, V b) { return _mm256_div_ps(a, b); }
+inline V neg(V a) { return _mm256_xor_ps(a, splat(0x80000000u)); }
+inline V abs(V a) { return _mm256_and_ps(a, splat(0x7fffffffu)); }
+inline V sqrt(V a) { return _mm256_sqrt_ps(a); }
+inline V rsqrt(V a) { return _mm256_div_ps(splat_f(1.0f), _mm256_sqrt_ps(a)); }
+inline V sign(V a) {
+  const V zero = _mm256_setzero_ps();
+  const V r = _mm256_blendv_ps(a, splat_f(1.0f), _mm256_cmp_ps(a, zero, _CMP_GT_OQ));
+  return _mm256_blendv_ps(r, splat_f(-1.0f), _mm256_cmp_ps(a, zero, _CMP_LT_OQ));
+}
+inline V is_nan(V a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+/** fmax_ref / fmin_ref: a NaN wins (a's first), +0 is above −0. */
+inline V max_ref(V a, V b) {
+  const V zero = _mm256_setzero_ps();
+  V r = _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, _CMP_GT_OQ));
+  r = _mm256_blendv_ps(r, _mm256_blendv_ps(a, b, a), _mm256_and_ps(_mm256_cmp_ps(a, zero, _CMP_EQ_OQ), _mm256_cmp_ps(b, zero, _CMP_EQ_OQ)));
+  r = _mm256_blendv_ps(r, b, is_nan(b));
+  return _mm256_blendv_ps(r, a, is_nan(a));
+}
+inline V min_ref(V a, V b) {
+  const V zero = _mm256_setzero_ps();
+  V r = _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, _CMP_LT_OQ));
+  r = _mm256_blendv_ps(r, _mm256_blendv_ps(b, a, a), _mm256_and_ps(_mm256_cmp_ps(a, zero, _CMP_EQ_OQ), _mm256_cmp_ps(b, zero, _CMP_EQ_OQ)));
+  r = _mm256_blendv_ps(r, b, is_nan(b));
+  return _mm256_blendv_ps(r, a, is_nan(a));
+}
+/** A comparison as bool lanes (0 or 1). */
+template <int Pred>
+inline V cmp(V a, V b) { return _mm256_and_ps(_mm256_cmp_ps(a, b, Pred), splat(1)); }
+inline V is_zero_bits(V p) { return as_f(_mm256_cmpeq_epi32(as_i(p), _mm256_setzero_si256())); }
+/** select_n on a bool predicate: lanes move as bits. */
+inline V select(V p, V c0, V c1) { return _mm256_blendv_ps(c1, c0, is_zero_bits(p)); }
+inline V bool_to_f32(V p) { return _mm256_blendv_ps(splat_f(1.0f), _mm256_setzero_ps(), is_zero_bits(p)); }
+inline V f32_to_bool(V a) { return cmp<_CMP_NEQ_UQ>(a, _mm256_setzero_ps()); }
+inline V bool_not(V p) { return _mm256_and_ps(is_zero_bits(p), splat(1)); }
+inline V bool_and(V p, V q) { return _mm256_andnot_ps(_mm256_or_ps(is_zero_bits(p), is_zero_bits(q)), splat(1)); }
+inline V bool_or(V p, V q) { return _mm256_andnot_ps(_mm256_and_ps(is_zero_bits(p), is_zero_bits(q)), splat(1)); }
+inline V round_f16(V v) { return simd::round_f16_v(v); }
+inline V round_bf16(V v) { return as_f(simd::round_bf16_v(as_i(v))); }
+
+// ---- reductions: one block's part, as fused.cpp reduce_block computes it ----
+
+/** PartialSums<32> over the block: vector k of the block adds into partial group k mod 4. */
+class SumAcc {
+ public:
+  template <bool Tail>
+  void add(V x, int n) {
+    if (Tail) x = _mm256_and_ps(x, lanes_below(n));  // +0: the partial sums are never −0
+    const V t = _mm256_add_ps(a0_, x);
+    a0_ = a1_, a1_ = a2_, a2_ = a3_, a3_ = t;
+    k_++;
+  }
+  float result() const {
+    float p[32];
+    const V a[4] = {a0_, a1_, a2_, a3_};
+    for (int j = 0; j < 4; j++) _mm256_storeu_ps(p + 8 * ((k_ + j) % 4), a[j]);  // a_j holds group (k + j) mod 4
+    return PartialSums<32>::tree(p);
+  }
+
+ private:
+  V a0_ = _mm256_setzero_ps(), a1_ = a0_, a2_ = a0_, a3_ = a0_;
+  int64_t k_ = 0;
+};
+
+/** The first NaN lane of a block, kept until the block's end. */
+class FirstNan {
+ public:
+  void see(V x) {
+    if (has_) return;
+    float l[8];
+    _mm256_storeu_ps(l, x);
+    for (float v : l)
+      if (v != v) {
+        nan_ = v;
+        has_ = true;
+        return;
+      }
+  }
+  bool has() const { return has_; }
+  float value() const { return nan_; }
+
+ private:
+  bool has_ = false;
+  float nan_ = 0;
+};
+
+/** fold_extreme: the extreme under −0 < +0 on integer keys, or the block's first NaN. */
+template <bool Max>
+class ExtremeAcc {
+ public:
+  template <bool Tail>
+  void add(V x, int n) {
+    if (Tail) x = _mm256_blendv_ps(splat_f(Max ? -INFINITY : INFINITY), x, lanes_below(n));
+    const V nan = is_nan(x);
+    if (!_mm256_testz_ps(nan, nan)) first_.see(x);
+    const VI b = as_i(x);
+    const VI k = _mm256_xor_si256(b, _mm256_srli_epi32(_mm256_srai_epi32(b, 31), 1));
+    key_ = Max ? _mm256_max_epi32(key_, k) : _mm256_min_epi32(key_, k);
+  }
+  float result() const {
+    if (first_.has()) return first_.value();
+    int32_t l[8];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), key_);
+    int32_t k = l[0];
+    for (int q = 1; q < 8; q++) k = Max ? std::max(k, l[q]) : std::min(k, l[q]);
+    return f32_from_bits(static_cast<uint32_t>(k) ^ (static_cast<uint32_t>(k >> 31) >> 1));
+  }
+
+ private:
+  VI key_ = _mm256_set1_epi32(Max ? INT32_MIN : INT32_MAX);
+  FirstNan first_;
+};
+
+/** max_abs: the largest magnitude bits, or |the block's first NaN|. */
+class MaxAbsAcc {
+ public:
+  template <bool Tail>
+  void add(V x, int n) {
+    if (Tail) x = _mm256_and_ps(x, lanes_below(n));
+    const V nan = is_nan(x);
+    if (!_mm256_testz_ps(nan, nan)) first_.see(x);
+    most_ = _mm256_max_epi32(most_, as_i(abs(x)));
+  }
+  float result() const {
+    if (first_.has()) return std::fabs(first_.value());
+    int32_t l[8];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), most_);
+    int32_t m = l[0];
+    for (int q = 1; q < 8; q++) m = std::max(m, l[q]);
+    return f32_from_bits(static_cast<uint32_t>(m));
+  }
+
+ private:
+  VI most_ = _mm256_setzero_si256();
+  FirstNan first_;
+};
+
+}  // namespace jit
+}  // namespace scalify

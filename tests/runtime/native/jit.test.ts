@@ -1,0 +1,240 @@
+// Compiled fused kernels (runtime/native/jit.ts, src/fused_jit.cpp): a kernel that runs
+// compiled must give the register machine's results bit for bit (which fusion.test.ts checks
+// against the reference), NaN payloads, ±0, ±Inf, subnormals and tails of blocks included; a
+// counted run, and any machine without a working compiler, fall back to the register machine.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Storage } from "../../../ir/dtype.js";
+import { Literal, makeEquation, Program, Var } from "../../../ir/program.js";
+import { print } from "../../../ir/print.js";
+import { interpret, newCastStats } from "../../../runtime/interpreter.js";
+import { compileNative, runNative } from "../../../runtime/native/backend.js";
+import { attachCompiledKernels } from "../../../runtime/native/jit.js";
+import { Tensor } from "../../../runtime/tensor.js";
+import { randomChain } from "./chains.js";
+import { disagreement, randInt, randomTensor, rng } from "./gen.js";
+
+const cache = mkdtempSync(join(tmpdir(), "scalify-jit-test-"));
+process.env.SCALIFY_JIT_CACHE = cache;
+afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+const bytes = (s: Storage) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
+
+/** The plan's results with its fused kernels interpreted and compiled, for each case; one compiler run for all. */
+function bothWays(cases: { program: Program; args: Tensor[] }[]): { interpreted: Tensor[][]; compiled: Tensor[][]; kernels: number } {
+  const plain = cases.map(({ program }) => compileNative(program, undefined, { mode: "off" }));
+  const jitted = cases.map(({ program }) => compileNative(program, undefined, { mode: "off" }));
+  const report = attachCompiledKernels(
+    jitted.map((c) => c.plan),
+    { mode: "always" },
+  );
+  const run = (all: typeof plain) =>
+    all.map(({ plan, lowered }, i) =>
+      plan.execute(cases[i]!.args.map((t) => t.storage)).map((s, k) => {
+        const { dtype, shape } = lowered.plan.values[lowered.plan.outputs[k]!]!;
+        return new Tensor(dtype, shape, s as never);
+      }),
+    );
+  return { interpreted: run(plain), compiled: run(jitted), kernels: report?.kernels ?? 0 };
+}
+
+/** Bit for bit, but for f32 NaNs outside data movement, which only need to be NaNs (DESIGN.md). */
+function expectSame(cases: { program: Program }[], interpreted: Tensor[][], compiled: Tensor[][]): void {
+  cases.forEach(({ program }, i) =>
+    interpreted[i]!.forEach((want, k) => {
+      const why = disagreement(compiled[i]![k]!, want, "exact");
+      if (why) expect.fail(`case ${i}, output ${k}: compiled vs interpreted: ${why}\n${print(program)}`);
+    }),
+  );
+}
+
+describe("compiled fused kernels", () => {
+  it("agree with the register machine bit for bit on random chains (tails, several blocks, every dtype)", () => {
+    const r = rng(4242);
+    // Small random shapes (tails of every length), and a few larger ones: several blocks of 2048.
+    const cases = Array.from({ length: 90 }, (_, i) => randomChain(r, randInt(r, 2, 24), i % 6 === 5 ? [randInt(r, 2, 5), randInt(r, 900, 2100)] : undefined));
+    const { interpreted, compiled, kernels } = bothWays(cases);
+    expect(kernels).toBeGreaterThan(60); // most chains' kernels have a compiled form
+    expectSame(cases, interpreted, compiled);
+  }, 120_000);
+
+  /** The forward layer's kernel: x·s + b with b broadcast along rows (a view), relu as select, f16 data. */
+  function biasRelu(rows: number, cols: number, column: boolean): Program {
+    const shape = [rows, cols];
+    const x = new Var({ dtype: "f32", shape });
+    const b = new Var({ dtype: "f16", shape: column ? [rows] : [cols] });
+    const s = new Var({ dtype: "f32", shape: [] });
+    const v = (dtype: "f32" | "f16" | "bool", sh: number[] = shape) => new Var({ dtype, shape: sh });
+    const [xh, xf, xs, sb, bb, bf, y, yh, zero, pos, out, m] = [v("f16"), v("f32"), v("f32"), v("f32"), v("f16"), v("f32"), v("f32"), v("f16"), v("f16"), v("bool"), v("f16"), v("f32", [])];
+    const z0 = new Var({ dtype: "f16", shape: [] });
+    const list = [
+      makeEquation("convert_element_type", { new_dtype: "f16", saturate: false }, [x], [xh]),
+      makeEquation("convert_element_type", { new_dtype: "f32", saturate: false }, [xh], [xf]),
+      makeEquation("broadcast_in_dim", { shape, broadcast_dimensions: [] }, [s], [sb]),
+      makeEquation("mul", {}, [xf, sb], [xs]),
+      makeEquation("broadcast_in_dim", { shape, broadcast_dimensions: [column ? 0 : 1] }, [b], [bb]),
+      makeEquation("convert_element_type", { new_dtype: "f32", saturate: false }, [bb], [bf]),
+      makeEquation("add", {}, [xs, bf], [y]),
+      makeEquation("convert_element_type", { new_dtype: "f16", saturate: false }, [y], [yh]),
+      makeEquation("broadcast_in_dim", { shape, broadcast_dimensions: [] }, [z0], [zero]),
+      makeEquation("gt", {}, [yh, zero], [pos]),
+      makeEquation("select_n", {}, [pos, zero, yh], [out]),
+      makeEquation("reduce_max", { axes: [0, 1] }, [y], [m]),
+    ];
+    return new Program([x, b, s, z0], [], list, [pos, out, m], ["x", "b", "s", "zero"]);
+  }
+
+  it("read broadcast views (rows of a bias, or one value per row) as the register machine does", () => {
+    const r = rng(7);
+    const cases = [
+      [128, 512, false],
+      [3, 2056, false],
+      [300, 16, true],
+      [5, 8, true],
+    ].map(([rows, cols, column]) => {
+      const program = biasRelu(rows as number, cols as number, column as boolean);
+      return { program, args: program.inputs.map((v) => randomTensor(r, v.aval)) };
+    });
+    const { interpreted, compiled, kernels } = bothWays(cases);
+    expect(kernels).toBe(cases.length);
+    expectSame(cases, interpreted, compiled);
+    // And the register machine agrees with the reference on these kernels (its own contract).
+    cases.forEach(({ program, args }, i) => {
+      const want = interpret(program, args);
+      const got = runNative(program, args, { jit: { mode: "off" } });
+      got.forEach((g, k) => expect(disagreement(g, want[k]!, "exact"), `case ${i} output ${k}`).toBeUndefined());
+    });
+  }, 60_000);
+
+  /**
+   * Every op with a compiled form over every pair of special values (±0, subnormals, ±Inf, NaNs
+   * with payloads and signs, quiet and signalling, f16/fp8 boundaries), and reductions over rows
+   * with and without NaNs, over several blocks and a tail.
+   */
+  function specials(): { program: Program; args: Tensor[] } {
+    const SPECIAL = [
+      0, 0x80000000, 1, 0x807fffff, 0x00800000, 0x3f800000, 0xbf800000, 0x3f000000, 0xc0490fdb, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00001, 0x7f800001,
+      0x7f7fffff, 0x477fe000, 0x477ff000, 0x43e00000, 0x43f00000, 0x33800000, 0x387fc000, 0x47800000, 0x3c000000,
+    ];
+    const n = 2 * 2048 + 13;
+    const r = rng(11);
+    const bits = (f: (i: number) => number) => new Tensor("f32", [n], new Float32Array(Uint32Array.from({ length: n }, (_, i) => f(i) >>> 0).buffer));
+    const a = bits((i) => SPECIAL[i % SPECIAL.length]!);
+    const b = bits((i) => SPECIAL[Math.floor(i / SPECIAL.length) % SPECIAL.length]!);
+    // No NaN: the reductions' vector path (a NaN sends a block to its first-NaN rule).
+    const c = bits((i) => (i % 97 === 0 ? SPECIAL[i % 11]! : new Uint32Array(new Float32Array([(r() - 0.5) * 2 ** randInt(r, -30, 30)]).buffer)[0]!));
+    const d = new Tensor("f32", [n], Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1) * (1 + r()) * 2 ** randInt(r, -10, 10)));
+    const [va, vb, vc, vd] = [0, 1, 2, 3].map(() => new Var({ dtype: "f32", shape: [n] })) as [Var, Var, Var, Var];
+    const eqs: ReturnType<typeof makeEquation>[] = [];
+    const outs: Var[] = [];
+    const emit = (prim: string, params: object, ins: (Var | Literal)[], dtype: "f32" | "f16" | "bf16" | "f8e4m3fn" | "f8e5m2" | "bool" = "f32", shape: number[] = [n]) => {
+      const o = new Var({ dtype, shape });
+      eqs.push(makeEquation(prim as never, params as never, ins, [o]));
+      outs.push(o);
+      return o;
+    };
+    for (const u of ["neg", "abs", "sign", "sqrt", "rsqrt"]) emit(u, {}, [va]);
+    for (const y of [1, 2, 3, -1, -2]) emit("integer_pow", { y }, [va]);
+    for (const op of ["add", "sub", "mul", "div", "max", "min"]) emit(op, {}, [va, vb]);
+    const cmp = ["eq", "ne", "lt", "le", "gt", "ge"].map((op) => emit(op, {}, [va, vb], "bool"));
+    emit("select_n", {}, [cmp[4]!, va, vb]);
+    emit("not", {}, [cmp[2]!], "bool");
+    emit("and", {}, [cmp[2]!, cmp[1]!], "bool");
+    emit("or", {}, [cmp[2]!, cmp[0]!], "bool");
+    emit("convert_element_type", { new_dtype: "f32", saturate: false }, [cmp[3]!]);
+    emit("convert_element_type", { new_dtype: "bool", saturate: false }, [va], "bool");
+    for (const d of ["f16", "bf16", "f8e4m3fn", "f8e5m2"] as const)
+      for (const saturate of [false, true]) {
+        const low = emit("convert_element_type", { new_dtype: d, saturate }, [va], d);
+        emit("convert_element_type", { new_dtype: "f32", saturate: false }, [low]);
+      }
+    const half = emit("convert_element_type", { new_dtype: "f16", saturate: false }, [vb], "f16");
+    emit("add", {}, [half, half], "f16"); // rounded to f16 after the op
+    const maxAbs = (x: Var) => {
+      const m = emit("reduce_max", { axes: [0] }, [emit("abs", {}, [x])], "f32", []);
+      outs.splice(outs.length - 2, 1); // |x| itself is read only by its max
+      return m;
+    };
+    for (const x of [va, vc]) {
+      for (const red of ["reduce_sum", "reduce_max", "reduce_min"]) emit(red, { axes: [0] }, [x], "f32", []);
+      maxAbs(x);
+    }
+    // Reductions of values whose lanes past the tail (computed from zero codes) would win: 1/0 = ∞.
+    const inv = emit("div", {}, [new Literal(1, "f32"), vd]);
+    const negInv = emit("div", {}, [new Literal(-1, "f32"), vd]);
+    emit("reduce_sum", { axes: [0] }, [emit("add", {}, [vd, new Literal(1.5, "f32")])], "f32", []);
+    emit("reduce_max", { axes: [0] }, [inv], "f32", []);
+    emit("reduce_min", { axes: [0] }, [negInv], "f32", []);
+    maxAbs(inv);
+    return { program: new Program([va, vb, vc, vd], [], eqs, outs, ["a", "b", "c", "d"]), args: [a, b, c, d] };
+  }
+
+  it("agree with the register machine on special values, in every op and reduction", () => {
+    const cases = [specials()];
+    const { interpreted, compiled, kernels } = bothWays(cases);
+    expect(kernels).toBeGreaterThanOrEqual(1);
+    expect(compileNative(cases[0]!.program, undefined, { mode: "off" }).lowered.plan.instrs.filter((i) => i.prim === "fused")).toHaveLength(kernels);
+    expectSame(cases, interpreted, compiled);
+  }, 60_000);
+
+  it("come from the cache the second time", () => {
+    const program = biasRelu(4, 1024, false);
+    const first = compileNative(program, undefined, { mode: "always" }).jit;
+    const second = compileNative(program, undefined, { mode: "always" }).jit;
+    expect(first?.kernels).toBeGreaterThan(0);
+    expect(second).toMatchObject({ kernels: first!.kernels, cached: true, compileMs: 0, path: first!.path });
+  }, 60_000);
+
+  it("leave counted runs to the register machine: the cast statistics are the same", () => {
+    const shape = [64, 100];
+    const x = new Var({ dtype: "f32", shape });
+    const y = new Var({ dtype: "f8e4m3fn", shape });
+    const z = new Var({ dtype: "f32", shape });
+    const program = new Program([x], [], [makeEquation("convert_element_type", { new_dtype: "f8e4m3fn", saturate: false }, [x], [y]), makeEquation("convert_element_type", { new_dtype: "f32", saturate: false }, [y], [z])], [z], ["x"]);
+    const args = [randomTensor(rng(3), x.aval)];
+    const counted = (jit: "off" | "always") => {
+      const castStats = newCastStats();
+      const out = runNative(program, args, { jit: { mode: jit }, castStats });
+      return { castStats, out: out[0]!.storage };
+    };
+    const a = counted("off");
+    const b = counted("always");
+    expect(compileNative(program, undefined, { mode: "always" }).jit?.kernels).toBe(1);
+    expect(a.castStats.flushedToZero + a.castStats.saturated).toBeGreaterThan(0);
+    expect(b.castStats).toEqual(a.castStats);
+    expect(bytes(b.out)).toEqual(bytes(a.out));
+  }, 60_000);
+
+  it("fall back to the register machine, with one warning, where the compiler fails", () => {
+    const script = `
+      import { runNative } from "./runtime/native/backend.js";
+      import { interpret } from "./runtime/interpreter.js";
+      import { Program, Var, makeEquation } from "./ir/program.js";
+      import { Tensor } from "./runtime/tensor.js";
+      const x = new Var({ dtype: "f32", shape: [40000] }), y = new Var({ dtype: "f32", shape: [40000] });
+      const p = new Program([x], [], [makeEquation("sqrt", {}, [x], [y])], [y], ["x"]);
+      const t = new Tensor("f32", [40000], Float32Array.from({ length: 40000 }, (_, i) => i));
+      const a = runNative(p, [t])[0].storage, b = interpret(p, [t])[0].storage;
+      console.log(a.every((v, i) => Object.is(v, b[i])) ? "SAME" : "DIFFERENT");
+      runNative(new Program([x], [], [makeEquation("sqrt", {}, [x], [y])], [y], ["x"]), [t]);`;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("../../..", import.meta.url)),
+      env: { ...process.env, CXX: "/nonexistent/c++", SCALIFY_JIT: "auto", SCALIFY_JIT_CACHE: join(cache, "fallback") },
+      encoding: "utf8",
+    });
+    expect(child.stdout.trim()).toBe("SAME");
+    expect(child.stderr.match(/fused kernels run in the register machine: compiling them with \/nonexistent\/c\+\+ failed/g)).toHaveLength(1);
+  }, 60_000);
+
+  it("reject an object that was not built from the plan's source", () => {
+    const { program } = randomChain(rng(5), 6, [3, 64]);
+    const plan = compileNative(program, undefined, { mode: "off" }).plan;
+    expect(() => plan.jitLoad(join(cache, "missing.so"), "scalify_p0_")).toThrow(/cannot load .*missing\.so/);
+    expect(() => plan.jitLoad(join(cache, "missing.so"), "0bad")).toThrow(/prefix must be a C identifier/);
+    expect(() => plan.jitSource("ok_", -1)).toThrow(/minElements must be a number ≥ 0/);
+  });
+});
