@@ -213,95 +213,80 @@ class FusedKernel : public Kernel {
       block_ops += !regs_[r].scalar && slot_[r] != kUnused && slot_[r] != kAlias;
     }
     // The compiled form runs unless casts in the blocks must be counted (it has no counters).
-    if (jit_ != nullptr && !(ctx.stats && vector_counts_)) {
-      std::vector<const void*> in_ptrs(static_cast<size_t>(n_in_));
-      std::vector<void*> out_ptrs(outputs_.size());
-      std::vector<unsigned char> streamed(outputs_.size());
-      for (int i = 0; i < n_in_; i++) in_ptrs[static_cast<size_t>(i)] = ins[i].data;
-      for (size_t k = 0; k < outputs_.size(); k++) out_ptrs[k] = outs[k].data, streamed[k] = stream[k];
-      ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
-        for (int64_t blk = b0; blk < b1; blk++) {
-          const int64_t start = blk * BLOCK;
-          const jit::Args a{in_ptrs.data(), out_ptrs.data(), sval.data(), one.data(), reciprocal.data(), streamed.data(), &T,
-                            partial.data() + static_cast<size_t>(blk) * n_red, start, static_cast<int>(std::min<int64_t>(BLOCK, n_ - start))};
-          jit_(a);
+    const bool compiled = jit_ != nullptr && !(ctx.stats && vector_counts_);
+    if (compiled) run_compiled(ins, outs, sval, one, reciprocal, stream, partial, n_blocks, grain);
+    if (!compiled) ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
+      NextBlockPrefetch prefetch;
+      std::vector<float> temps(static_cast<size_t>(n_slots_) * kSlotStride + 16);
+      float* base = align64(temps.data());
+      std::vector<void*> R(regs_.size(), nullptr);
+      // Scalars are broadcast into their pinned slots once per task; those that every reader
+      // takes as one value (scalar_args) are read from sval itself.
+      for (size_t r = 0; r < regs_.size(); r++) {
+        if (!regs_[r].scalar) continue;
+        if (slot_[r] < 0) {
+          R[r] = &sval[r];
+          continue;
         }
-        simd::sfence();
-      });
-    } else {
-      ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
-        NextBlockPrefetch prefetch;
-        std::vector<float> temps(static_cast<size_t>(n_slots_) * kSlotStride + 16);
-        float* base = align64(temps.data());
-        std::vector<void*> R(regs_.size(), nullptr);
-        // Scalars are broadcast into their pinned slots once per task; those that every reader
-        // takes as one value (scalar_args) are read from sval itself.
-        for (size_t r = 0; r < regs_.size(); r++) {
-          if (!regs_[r].scalar) continue;
-          if (slot_[r] < 0) {
-            R[r] = &sval[r];
+        uint32_t* p = reinterpret_cast<uint32_t*>(base + static_cast<size_t>(slot_[r]) * kSlotStride);
+        std::fill(p, p + BLOCK, sval[r]);
+        R[r] = p;
+      }
+      LocalStats st;
+      LocalStats* stp = ctx.stats ? &st : nullptr;
+      for (int64_t blk = b0; blk < b1; blk++) {
+        const int64_t start = blk * BLOCK;
+        const int L = static_cast<int>(std::min<int64_t>(BLOCK, n_ - start));
+        prefetch.clear();
+        for (int i = 0; i < n_in_ && blk + 1 < b1; i++) {
+          const size_t r = static_cast<size_t>(i);
+          if (regs_[r].scalar || regs_[r].view || slot_[r] == kUnused) continue;
+          const int64_t size = item_size(ins[i].aval->dtype);
+          prefetch.add(static_cast<const char*>(ins[i].data) + (start + BLOCK) * size, std::min<int64_t>(BLOCK, n_ - start - BLOCK) * size);
+        }
+        int64_t op_index = 0;
+        for (int i = 0; i < n_in_; i++) {
+          const size_t r = static_cast<size_t>(i);
+          if (regs_[r].scalar || slot_[r] == kUnused) continue;
+          const DType d = ins[i].aval->dtype;
+          if (slot_[r] == kDirect) {
+            R[r] = static_cast<uint32_t*>(ins[i].data) + start;  // f32 / i32: read in place
+          } else {
+            R[r] = base + static_cast<size_t>(slot_[r]) * kSlotStride;
+            load_block(d, ins[i].data, start, L, R[r], T);
+          }
+        }
+        for (size_t j = 0; j < ops_.size(); j++) {
+          const size_t r = static_cast<size_t>(n_in_) + j;
+          if (regs_[r].scalar || slot_[r] == kUnused) continue;
+          if (slot_[r] == kAlias) {
+            R[r] = R[static_cast<size_t>(ops_[j].args[0])];
             continue;
           }
-          uint32_t* p = reinterpret_cast<uint32_t*>(base + static_cast<size_t>(slot_[r]) * kSlotStride);
-          std::fill(p, p + BLOCK, sval[r]);
-          R[r] = p;
+          R[r] = base + static_cast<size_t>(slot_[r]) * kSlotStride;
+          prefetch.until(++op_index, block_ops);
+          if (ops_[j].identity_when_one >= 0 && one[j]) continue;
+          if (ops_[j].code == BCAST_VIEW) gather_view(ops_[j], ins[ops_[j].view_input], start, L, static_cast<uint32_t*>(R[r]), T);
+          else exec_op(ops_[j], R.data(), R[r], L, stp, T, reciprocal[j]);
         }
-        LocalStats st;
-        LocalStats* stp = ctx.stats ? &st : nullptr;
-        for (int64_t blk = b0; blk < b1; blk++) {
-          const int64_t start = blk * BLOCK;
-          const int L = static_cast<int>(std::min<int64_t>(BLOCK, n_ - start));
-          prefetch.clear();
-          for (int i = 0; i < n_in_ && blk + 1 < b1; i++) {
-            const size_t r = static_cast<size_t>(i);
-            if (regs_[r].scalar || regs_[r].view || slot_[r] == kUnused) continue;
-            const int64_t size = item_size(ins[i].aval->dtype);
-            prefetch.add(static_cast<const char*>(ins[i].data) + (start + BLOCK) * size, std::min<int64_t>(BLOCK, n_ - start - BLOCK) * size);
-          }
-          int64_t op_index = 0;
-          for (int i = 0; i < n_in_; i++) {
-            const size_t r = static_cast<size_t>(i);
-            if (regs_[r].scalar || slot_[r] == kUnused) continue;
-            const DType d = ins[i].aval->dtype;
-            if (slot_[r] == kDirect) {
-              R[r] = static_cast<uint32_t*>(ins[i].data) + start;  // f32 / i32: read in place
-            } else {
-              R[r] = base + static_cast<size_t>(slot_[r]) * kSlotStride;
-              load_block(d, ins[i].data, start, L, R[r], T);
-            }
-          }
-          for (size_t j = 0; j < ops_.size(); j++) {
-            const size_t r = static_cast<size_t>(n_in_) + j;
-            if (regs_[r].scalar || slot_[r] == kUnused) continue;
-            if (slot_[r] == kAlias) {
-              R[r] = R[static_cast<size_t>(ops_[j].args[0])];
-              continue;
-            }
-            R[r] = base + static_cast<size_t>(slot_[r]) * kSlotStride;
-            prefetch.until(++op_index, block_ops);
-            if (ops_[j].identity_when_one >= 0 && one[j]) continue;
-            if (ops_[j].code == BCAST_VIEW) gather_view(ops_[j], ins[ops_[j].view_input], start, L, static_cast<uint32_t*>(R[r]), T);
-            else exec_op(ops_[j], R.data(), R[r], L, stp, T, reciprocal[j]);
-          }
-          prefetch.until(1, 1);  // what no op took (a group of copies has none)
-          for (size_t k = 0; k < outputs_.size(); k++) {
-            const size_t r = static_cast<size_t>(outputs_[k]);
-            if (regs_[r].scalar) continue;
-            const VOp* cast = r >= static_cast<size_t>(n_in_) ? &ops_[r - static_cast<size_t>(n_in_)] : nullptr;
-            if (stream[k])
-              simd::stream_lanes(static_cast<const uint32_t*>(R[r]), static_cast<uint32_t*>(outs[k].data) + start, L);
-            else if (cast != nullptr && cast->encode_at_store && stp == nullptr)
-              simd::encode_fp8(static_cast<const uint32_t*>(R[r]), static_cast<uint8_t*>(outs[k].data) + start, L, cast->dtype == DType::E4M3FN, cast->saturate);
-            else
-              store_block(outs[k].aval->dtype, R[r], L, outs[k].data, start);
-          }
-          for (size_t q = 0; q < n_red; q++)
-            partial[static_cast<size_t>(blk) * n_red + q] = reduce_block(reductions_[q].op, static_cast<const float*>(R[static_cast<size_t>(reductions_[q].reg)]), L);
+        prefetch.until(1, 1);  // what no op took (a group of copies has none)
+        for (size_t k = 0; k < outputs_.size(); k++) {
+          const size_t r = static_cast<size_t>(outputs_[k]);
+          if (regs_[r].scalar) continue;
+          const VOp* cast = r >= static_cast<size_t>(n_in_) ? &ops_[r - static_cast<size_t>(n_in_)] : nullptr;
+          if (stream[k])
+            simd::stream_lanes(static_cast<const uint32_t*>(R[r]), static_cast<uint32_t*>(outs[k].data) + start, L);
+          else if (cast != nullptr && cast->encode_at_store && stp == nullptr)
+            simd::encode_fp8(static_cast<const uint32_t*>(R[r]), static_cast<uint8_t*>(outs[k].data) + start, L, cast->dtype == DType::E4M3FN, cast->saturate);
+          else
+            store_block(outs[k].aval->dtype, R[r], L, outs[k].data, start);
         }
-        simd::sfence();  // streamed stores are visible before the pool reports the task done
-        if (ctx.stats) add_stats(ctx.stats, st);
-      });
-    }
+        for (size_t q = 0; q < n_red; q++)
+          partial[static_cast<size_t>(blk) * n_red + q] = reduce_block(reductions_[q].op, static_cast<const float*>(R[static_cast<size_t>(reductions_[q].reg)]), L);
+      }
+      simd::sfence();  // streamed stores are visible before the pool reports the task done
+      if (ctx.stats) add_stats(ctx.stats, st);
+    });
     for (size_t q = 0; q < n_red; q++) {
       const Reduction& red = reductions_[q];
       float acc = red.op == RedOp::Sum ? 0.0f : red.op == RedOp::Min ? INFINITY : -INFINITY;
@@ -310,6 +295,26 @@ class FusedKernel : public Kernel {
       float lane = red.op == RedOp::Sum ? round_to(d, acc, false, T) : acc;  // max/min pick a lane: exact
       store_block(d, &lane, 1, outs[outputs_.size() + q].data, 0);
     }
+  }
+
+  /** The blocks through the compiled form (jit_lanes.h Args), one call per block. */
+  void run_compiled(const Buf* ins, const Buf* outs, const std::vector<uint32_t>& sval, const std::vector<char>& one, const std::vector<float>& reciprocal,
+                    const std::vector<bool>& stream, std::vector<float>& partial, int64_t n_blocks, int64_t grain) const {
+    std::vector<const void*> in_ptrs(static_cast<size_t>(n_in_));
+    std::vector<void*> out_ptrs(outputs_.size());
+    std::vector<unsigned char> streamed(outputs_.size());
+    for (int i = 0; i < n_in_; i++) in_ptrs[static_cast<size_t>(i)] = ins[i].data;
+    for (size_t k = 0; k < outputs_.size(); k++) out_ptrs[k] = outs[k].data, streamed[k] = stream[k];
+    const size_t n_red = reductions_.size();
+    ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
+      for (int64_t blk = b0; blk < b1; blk++) {
+        const int64_t start = blk * BLOCK;
+        const jit::Args a{in_ptrs.data(), out_ptrs.data(), sval.data(), one.data(), reciprocal.data(), streamed.data(), &decode_tables(),
+                          partial.data() + static_cast<size_t>(blk) * n_red, start, static_cast<int>(std::min<int64_t>(BLOCK, n_ - start))};
+        jit_(a);
+      }
+      simd::sfence();  // streamed stores are visible before the pool reports the task done
+    });
   }
 
  private:
