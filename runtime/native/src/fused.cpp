@@ -212,9 +212,8 @@ class FusedKernel : public Kernel {
       const size_t r = static_cast<size_t>(n_in_) + j;
       block_ops += !regs_[r].scalar && slot_[r] != kUnused && slot_[r] != kAlias;
     }
-    // The compiled form runs unless casts in the blocks must be counted (it has no counters).
-    const bool compiled = jit_ != nullptr && !(ctx.stats && vector_counts_);
-    if (compiled) run_compiled(ins, outs, sval, one, reciprocal, stream, partial, n_blocks, grain);
+    const bool compiled = jit_ != nullptr;
+    if (compiled) run_compiled(ins, outs, sval, one, reciprocal, stream, partial, n_blocks, grain, ctx.stats);
     if (!compiled) ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
       NextBlockPrefetch prefetch;
       std::vector<float> temps(static_cast<size_t>(n_slots_) * kSlotStride + 16);
@@ -299,7 +298,7 @@ class FusedKernel : public Kernel {
 
   /** The blocks through the compiled form (jit_lanes.h Args), one call per block. */
   void run_compiled(const Buf* ins, const Buf* outs, const std::vector<uint32_t>& sval, const std::vector<char>& one, const std::vector<float>& reciprocal,
-                    const std::vector<bool>& stream, std::vector<float>& partial, int64_t n_blocks, int64_t grain) const {
+                    const std::vector<bool>& stream, std::vector<float>& partial, int64_t n_blocks, int64_t grain, CastCounts* stats) const {
     std::vector<const void*> in_ptrs(static_cast<size_t>(n_in_));
     std::vector<void*> out_ptrs(outputs_.size());
     std::vector<unsigned char> streamed(outputs_.size());
@@ -307,13 +306,15 @@ class FusedKernel : public Kernel {
     for (size_t k = 0; k < outputs_.size(); k++) out_ptrs[k] = outs[k].data, streamed[k] = stream[k];
     const size_t n_red = reductions_.size();
     ThreadPool::instance().parallel_for(n_blocks, grain, [&](int64_t b0, int64_t b1) {
+      LocalStats st;
       for (int64_t blk = b0; blk < b1; blk++) {
         const int64_t start = blk * BLOCK;
         const jit::Args a{in_ptrs.data(), out_ptrs.data(), sval.data(), one.data(), reciprocal.data(), streamed.data(), &decode_tables(),
-                          partial.data() + static_cast<size_t>(blk) * n_red, start, static_cast<int>(std::min<int64_t>(BLOCK, n_ - start))};
+                          partial.data() + static_cast<size_t>(blk) * n_red, stats ? &st : nullptr, start, static_cast<int>(std::min<int64_t>(BLOCK, n_ - start))};
         jit_(a);
       }
       simd::sfence();  // streamed stores are visible before the pool reports the task done
+      if (stats) add_stats(stats, st);
     });
   }
 
@@ -524,7 +525,6 @@ class FusedKernel : public Kernel {
       live.emplace_back(last[r], slot_[r]);
     }
     n_slots_ = next;
-    for (size_t j = 0; j < ops_.size(); j++) vector_counts_ = vector_counts_ || (ops_[j].count && !regs_[static_cast<size_t>(n_in_) + j].scalar);
   }
 
   std::vector<Reg> regs_;
@@ -539,7 +539,6 @@ class FusedKernel : public Kernel {
   int cost_ = 1;
   Predictions predicted_;
   bool any_vector_ = false;
-  bool vector_counts_ = false;  // some op over the blocks counts a cast
   jit::BlockFn jit_ = nullptr;
 };
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cast_classes.h"
 #include "core.h"
 
 namespace scalify {
@@ -77,11 +78,6 @@ struct VOp {
   bool unused = false;
 };
 
-/** Per-thread cast counters, per target dtype. */
-struct LocalStats {
-  int64_t saturated[kNumDTypes] = {}, flushed[kNumDTypes] = {}, non_finite[kNumDTypes] = {};
-};
-
 /** Whether exec_op reads a rank-0 argument of `c` as one value when `scalar_args` says so. */
 inline bool reads_scalar_args(Code c) { return c == F_ADD || c == F_SUB || c == F_MUL || c == F_DIV || c == F_MAX || c == F_MIN || c == BCAST; }
 
@@ -89,40 +85,8 @@ inline bool reads_scalar_args(Code c) { return c == F_ADD || c == F_SUB || c == 
 int op_cost(Code c);
 /** The f32 image of rounding x to dtype d (non-saturating unless `sat`). */
 float round_to(DType d, float x, bool sat, const DecodeTables& T);
-/**
- * How a cast to some dtype classifies its operands by magnitude bits a: 0 < a ≤ flush_max
- * rounds to zero, overflow ≤ a < Inf saturates (and gives a non-finite image if overflow_stays),
- * ±Inf and NaN give non-finite images if inf_stays / nan_stays (flags are 0 or 1).
- */
-struct CastClasses {
-  uint32_t flush_max = 0, overflow = 0;
-  uint32_t overflow_stays = 0, inf_stays = 0, nan_stays = 0;
-};
+/** How a cast to d classifies its operands (cast_classes.h), found from round_to. */
 const CastClasses& cast_classes(DType d, bool sat);
-/** Counts of one cast over some lanes. */
-struct LocalCounts {
-  int64_t saturated = 0, flushed = 0, non_finite = 0;
-};
-/**
- * Five threshold counts of magnitudes (the bits without the sign, of f32 lanes or f16 codes):
- * zeros, ≤ flush_max, ≥ overflow, ≥ Inf, > Inf (NaN). Their differences are a cast's classes.
- */
-struct ThresholdCounts {
-  int64_t zero = 0, small = 0, over = 0, inf_or_nan = 0, nan = 0;
-  template <class T>
-  void add(T a, T flush_max, T overflow, T inf) {
-    zero += a == 0;
-    small += a <= flush_max;
-    over += a >= overflow;
-    inf_or_nan += a >= inf;
-    nan += a > inf;
-  }
-  void add_to(const CastClasses& c, LocalCounts& out) const {
-    out.saturated += over - inf_or_nan;
-    out.flushed += small - zero;
-    out.non_finite += c.overflow_stays * (over - inf_or_nan) + c.inf_stays * (inf_or_nan - nan) + c.nan_stays * nan;
-  }
-};
 /** Adds the cast statistics of casting L f32 lanes as `c` classifies them. */
 void count_lanes(const float* x, int L, const CastClasses& c, LocalCounts& out);
 /** Decodes L elements of dtype d at element offset `off` into 4-byte lanes (floats; ints for i32/bool). */

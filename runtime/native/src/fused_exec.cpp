@@ -278,12 +278,9 @@ void count_lanes(const float* x, int L, const CastClasses& c, LocalCounts& out) 
 
 /** Counts a cast of L lanes to d before they are rounded (runtime/numerics/codec.ts encodeWithStats). */
 static void count_block(const float* x, int L, DType d, bool sat, LocalStats& st) {
-  const int k = static_cast<int>(d);
   LocalCounts c;
   count_lanes(x, L, cast_classes(d, sat), c);
-  st.saturated[k] += c.saturated;
-  st.flushed[k] += c.flushed;
-  st.non_finite[k] += c.non_finite;
+  st.add(d, c);
 }
 
 /** sf.pow2.roundDown / roundUp on f32 bits (runtime/numerics/pow2.ts). */

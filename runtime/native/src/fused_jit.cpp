@@ -149,7 +149,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
     if (rank == 0 || row_len % 8 != 0 || (s != 0 && s != 1)) return "";
   }
   std::set<std::string> fp8;
-  std::ostringstream body, pre;
+  std::ostringstream body, pre, tally;
   std::vector<bool> read(p.regs.size(), false);
   for (size_t j = 0; j < p.ops.size(); j++)
     if (!p.regs[n_in + j].scalar && !p.ops[j].unused && p.ops[j].code != BCAST_VIEW)  // a view op reads its operand's memory itself
@@ -186,6 +186,15 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
       if (expr.empty()) return "";
       if (op.round && op.code != CVT_F_F) expr = round(op.dtype, expr, false, fp8);
     }
+    if (op.count && op.code == CVT_F_F) {
+      // A counted float cast counts its operand's lanes (bool → float gives exact 0 and 1: nothing
+      // to count; int → float has no compiled form).
+      const CastClasses& c = cast_classes(op.dtype, op.saturate);
+      pre << "  CastCounter cnt" << js << "(" << c.flush_max << "u, " << c.overflow << "u);\n";
+      body << "    if (counting) cnt" << js << ".add<TL>(" << reg(op.args[0]) << ", n);\n";
+      tally << "  if (counting) cnt" << js << ".flush(*a.tally, static_cast<DType>(" << static_cast<int>(op.dtype) << "), fused::CastClasses{" << c.flush_max << "u, "
+            << c.overflow << "u, " << c.overflow_stays << "u, " << c.inf_stays << "u, " << c.nan_stays << "u});\n";
+    }
     if (op.identity_when_one >= 0) {
       const int x = op.args[static_cast<size_t>(1 - op.identity_when_one)];
       pre << "  const bool one" << js << " = a.one[" << j << "];\n";
@@ -218,6 +227,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   }
   std::ostringstream out;
   out << "extern \"C\" void " << name << "(const Args& a) {\n";
+  if (!tally.str().empty()) out << "  const bool counting = a.tally != nullptr;\n";
   if (any_view) out << "  int64_t row = a.start / " << row_len << ", col = a.start % " << row_len << ";\n";
   out << pre.str();
   out << "  auto body = [&](int64_t e, int n, auto tail) {\n    constexpr bool TL = decltype(tail)::value;\n    (void)n;\n";
@@ -232,6 +242,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   out << "  };\n  int i = 0;\n  for (; i + 8 <= a.L; i += 8) body(a.start + i, 8, std::false_type{});\n";
   out << "  if (i < a.L) body(a.start + i, a.L - i, std::true_type{});\n";
   for (size_t q = 0; q < p.reductions.size(); q++) out << "  a.partial[" << q << "] = red" << q << ".result();\n";
+  out << tally.str();
   out << "}\n";
   return out.str();
 #endif

@@ -4,13 +4,14 @@
 
 #include <cstdint>
 
+#include "cast_classes.h"
 #include "numerics.h"
 
 namespace scalify {
 namespace jit {
 
 /** Changes whenever Args or the emitted code's contract does: objects of another version are not loaded. */
-constexpr int kAbi = 1;
+constexpr int kAbi = 2;
 
 /** What a compiled block function is given (FusedKernel::run fills it per block). */
 struct Args {
@@ -22,6 +23,7 @@ struct Args {
   const unsigned char* stream;  // per output: written around the cache
   const DecodeTables* T;
   float* partial;               // this block's part of each reduction
+  fused::LocalStats* tally;     // this thread's cast statistics; null: casts are not counted in this run
   int64_t start;                // the block's first element
   int L;                        // its length
 };

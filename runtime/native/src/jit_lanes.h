@@ -254,5 +254,46 @@ class MaxAbsAcc {
   FirstNan first_;
 };
 
+/**
+ * The statistics of one counted cast over a block, from its operands' magnitude bits: the five
+ * threshold counts of fused::ThresholdCounts (fused_exec.cpp count_lanes), one lane counter each.
+ */
+class CastCounter {
+ public:
+  CastCounter(uint32_t flush_max, uint32_t overflow)
+      : flush_max_(_mm256_set1_epi32(static_cast<int>(flush_max))), overflow_m1_(_mm256_set1_epi32(static_cast<int>(overflow - 1))) {}
+  template <bool Tail>
+  void add(V x, int n) {
+    if (Tail) x = _mm256_and_ps(x, lanes_below(n));  // past the tail: magnitude 0, which counts in no class
+    const VI a = as_i(abs(x));
+    // A compare gives −1 per lane that holds: subtracting it counts.
+    zero_ = _mm256_sub_epi32(zero_, _mm256_cmpeq_epi32(a, _mm256_setzero_si256()));
+    above_flush_ = _mm256_sub_epi32(above_flush_, _mm256_cmpgt_epi32(a, flush_max_));
+    over_ = _mm256_sub_epi32(over_, _mm256_cmpgt_epi32(a, overflow_m1_));
+    inf_or_nan_ = _mm256_sub_epi32(inf_or_nan_, _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7f7fffff)));
+    nan_ = _mm256_sub_epi32(nan_, _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7f800000)));
+    lanes_ += 8;
+  }
+  void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
+    fused::ThresholdCounts t;
+    t.zero = sum(zero_), t.small = lanes_ - sum(above_flush_), t.over = sum(over_), t.inf_or_nan = sum(inf_or_nan_), t.nan = sum(nan_);
+    fused::LocalCounts out;
+    t.add_to(c, out);
+    tally.add(d, out);
+  }
+
+ private:
+  static int64_t sum(VI v) {
+    int32_t l[8];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), v);
+    int64_t s = 0;
+    for (int32_t x : l) s += x;
+    return s;
+  }
+  VI flush_max_, overflow_m1_;
+  VI zero_ = _mm256_setzero_si256(), above_flush_ = zero_, over_ = zero_, inf_or_nan_ = zero_, nan_ = zero_;
+  int64_t lanes_ = 0;
+};
+
 }  // namespace jit
 }  // namespace scalify

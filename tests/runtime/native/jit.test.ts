@@ -11,8 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Storage } from "../../../ir/dtype.js";
 import { Literal, makeEquation, Program, Var } from "../../../ir/program.js";
 import { print } from "../../../ir/print.js";
-import { interpret, newCastStats } from "../../../runtime/interpreter.js";
-import { compileNative, runNative } from "../../../runtime/native/backend.js";
+import { interpret } from "../../../runtime/interpreter.js";
+import { compileNative, runNative, STATS_LENGTH } from "../../../runtime/native/backend.js";
 import { attachCompiledKernels } from "../../../runtime/native/jit.js";
 import { Tensor } from "../../../runtime/tensor.js";
 import { randomChain } from "./chains.js";
@@ -24,22 +24,35 @@ afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
 const bytes = (s: Storage) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
 
-/** The plan's results with its fused kernels interpreted and compiled, for each case; one compiler run for all. */
-function bothWays(cases: { program: Program; args: Tensor[] }[]): { interpreted: Tensor[][]; compiled: Tensor[][]; kernels: number } {
+/**
+ * The plans' results (and with `counted`, their cast counters) with the fused kernels interpreted
+ * and compiled, for each case; one compiler run for all.
+ */
+function bothWays(
+  cases: { program: Program; args: Tensor[] }[],
+  counted = false,
+): { interpreted: Tensor[][]; compiled: Tensor[][]; kernels: number; counts: { interpreted: Float64Array[]; compiled: Float64Array[] } } {
   const plain = cases.map(({ program }) => compileNative(program, undefined, { mode: "off" }));
   const jitted = cases.map(({ program }) => compileNative(program, undefined, { mode: "off" }));
   const report = attachCompiledKernels(
     jitted.map((c) => c.plan),
     { mode: "always" },
   );
-  const run = (all: typeof plain) =>
-    all.map(({ plan, lowered }, i) =>
-      plan.execute(cases[i]!.args.map((t) => t.storage)).map((s, k) => {
+  const counts = { interpreted: [] as Float64Array[], compiled: [] as Float64Array[] };
+  const run = (all: typeof plain, into: Float64Array[]) =>
+    all.map(({ plan, lowered }, i) => {
+      const stats = counted ? new Float64Array(STATS_LENGTH) : undefined;
+      const outs = plan.execute(
+        cases[i]!.args.map((t) => t.storage),
+        stats,
+      );
+      if (stats) into.push(stats);
+      return outs.map((s, k) => {
         const { dtype, shape } = lowered.plan.values[lowered.plan.outputs[k]!]!;
         return new Tensor(dtype, shape, s as never);
-      }),
-    );
-  return { interpreted: run(plain), compiled: run(jitted), kernels: report?.kernels ?? 0 };
+      });
+    });
+  return { interpreted: run(plain, counts.interpreted), compiled: run(jitted, counts.compiled), kernels: report?.kernels ?? 0, counts };
 }
 
 /** Bit for bit, but for f32 NaNs outside data movement, which only need to be NaNs (DESIGN.md). */
@@ -189,25 +202,16 @@ describe("compiled fused kernels", () => {
     expect(second).toMatchObject({ kernels: first!.kernels, cached: true, compileMs: 0, path: first!.path });
   }, 60_000);
 
-  it("leave counted runs to the register machine: the cast statistics are the same", () => {
-    const shape = [64, 100];
-    const x = new Var({ dtype: "f32", shape });
-    const y = new Var({ dtype: "f8e4m3fn", shape });
-    const z = new Var({ dtype: "f32", shape });
-    const program = new Program([x], [], [makeEquation("convert_element_type", { new_dtype: "f8e4m3fn", saturate: false }, [x], [y]), makeEquation("convert_element_type", { new_dtype: "f32", saturate: false }, [y], [z])], [z], ["x"]);
-    const args = [randomTensor(rng(3), x.aval)];
-    const counted = (jit: "off" | "always") => {
-      const castStats = newCastStats();
-      const out = runNative(program, args, { jit: { mode: jit }, castStats });
-      return { castStats, out: out[0]!.storage };
-    };
-    const a = counted("off");
-    const b = counted("always");
-    expect(compileNative(program, undefined, { mode: "always" }).jit?.kernels).toBe(1);
-    expect(a.castStats.flushedToZero + a.castStats.saturated).toBeGreaterThan(0);
-    expect(b.castStats).toEqual(a.castStats);
-    expect(bytes(b.out)).toEqual(bytes(a.out));
-  }, 60_000);
+  it("count casts as the register machine does (the cast statistics, per dtype)", () => {
+    const r = rng(3);
+    const cases = [specials(), ...Array.from({ length: 40 }, () => randomChain(r, randInt(r, 4, 20), [randInt(r, 1, 3), randInt(r, 300, 2100)]))];
+    const { interpreted, compiled, kernels, counts } = bothWays(cases, true);
+    expect(kernels).toBeGreaterThan(25);
+    expectSame(cases, interpreted, compiled);
+    const total = (c: Float64Array) => c.reduce((x, y) => x + y, 0);
+    expect(total(counts.interpreted.reduce((x, c) => x.map((v, i) => v + c[i]!)))).toBeGreaterThan(1000); // the casts did saturate, flush and overflow
+    counts.compiled.forEach((c, i) => expect(Array.from(c), `case ${i}\n${print(cases[i]!.program)}`).toEqual(Array.from(counts.interpreted[i]!)));
+  }, 120_000);
 
   it("fall back to the register machine, with one warning, where the compiler fails", () => {
     const script = `
