@@ -150,6 +150,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   }
   std::set<std::string> fp8;
   std::ostringstream body, pre, tally;
+  std::vector<bool> codes(p.regs.size(), false);  // registers whose f16 codes are at hand (h<r>)
   std::vector<bool> read(p.regs.size(), false);
   for (size_t j = 0; j < p.ops.size(); j++)
     if (!p.regs[n_in + j].scalar && !p.ops[j].unused && p.ops[j].code != BCAST_VIEW)  // a view op reads its operand's memory itself
@@ -181,6 +182,14 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
         if (d > 0) pre << "    q /= " << p.shape[d] << ";\n";
       }
       pre << "    return off;\n  };\n  int64_t " << row << " = row_of" << js << "(row);\n";
+    } else if (p.regs[r].dtype == DType::F16 && op.identity_when_one < 0 && (op.code == CVT_F_F ? !op.encode_at_store : op.round)) {
+      // Rounded to f16: the codes are kept, and a store of the value writes them (f16_codes of the
+      // image gives them back, NaNs included) instead of converting again.
+      const std::string unrounded = op.code == CVT_F_F ? reg(op.args[0]) : op_expr(op, static_cast<int>(j), p, fp8);
+      if (unrounded.empty()) return "";
+      body << "    const __m128i h" << r << " = simd::f16_round_codes_v(" << unrounded << ");\n";
+      expr = "simd::f16_rounded_image_v(h" + std::to_string(r) + ")";
+      codes[r] = true;
     } else {
       expr = op_expr(op, static_cast<int>(j), p, fp8);
       if (expr.empty()) return "";
@@ -209,7 +218,8 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
     if (p.regs[r].scalar) continue;  // stored by FusedKernel::run
     if (p.regs[r].view) return "";
     const VOp* op = r >= n_in ? &p.ops[r - n_in] : nullptr;
-    body << "    " << store(p.regs[r].dtype, k, reg(static_cast<int>(r)), op) << ";\n";
+    if (codes[r]) body << "    st_u16<TL>(a.out[" << k << "], e, n, h" << r << ");\n";
+    else body << "    " << store(p.regs[r].dtype, k, reg(static_cast<int>(r)), op) << ";\n";
     if (p.regs[r].dtype == DType::F32 || p.regs[r].dtype == DType::I32)
       pre << "  const bool st" << k << " = a.stream[" << k << "] && (reinterpret_cast<uintptr_t>(static_cast<float*>(a.out[" << k << "]) + a.start) & 31) == 0;\n";
   }

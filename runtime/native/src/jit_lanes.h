@@ -255,44 +255,45 @@ class MaxAbsAcc {
 };
 
 /**
- * The statistics of one counted cast over a block, from its operands' magnitude bits: the five
- * threshold counts of fused::ThresholdCounts (fused_exec.cpp count_lanes), one lane counter each.
+ * The statistics of one counted cast over a block (fused_exec.cpp count_lanes, from the same
+ * thresholds of the operands' magnitude bits): one lane counter for the values that flush
+ * (0 < |x| ≤ flush_max), and the rare vectors with a value at or above the overflow threshold
+ * classified lane by lane.
  */
 class CastCounter {
  public:
-  CastCounter(uint32_t flush_max, uint32_t overflow)
-      : flush_max_(_mm256_set1_epi32(static_cast<int>(flush_max))), overflow_m1_(_mm256_set1_epi32(static_cast<int>(overflow - 1))) {}
+  CastCounter(uint32_t flush_max, uint32_t overflow) : flush_max_(flush_max), overflow_(overflow) {}
   template <bool Tail>
   void add(V x, int n) {
     if (Tail) x = _mm256_and_ps(x, lanes_below(n));  // past the tail: magnitude 0, which counts in no class
     const VI a = as_i(abs(x));
-    // A compare gives −1 per lane that holds: subtracting it counts.
-    zero_ = _mm256_sub_epi32(zero_, _mm256_cmpeq_epi32(a, _mm256_setzero_si256()));
-    above_flush_ = _mm256_sub_epi32(above_flush_, _mm256_cmpgt_epi32(a, flush_max_));
-    over_ = _mm256_sub_epi32(over_, _mm256_cmpgt_epi32(a, overflow_m1_));
-    inf_or_nan_ = _mm256_sub_epi32(inf_or_nan_, _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7f7fffff)));
-    nan_ = _mm256_sub_epi32(nan_, _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7f800000)));
-    lanes_ += 8;
+    // 0 < a ≤ flush_max ⇔ a − 1 ≤ flush_max − 1 unsigned (a = 0 wraps to the top); a compare
+    // gives −1 per lane that holds, so subtracting it counts.
+    const VI am1 = _mm256_sub_epi32(a, _mm256_set1_epi32(1));
+    if (flush_max_ > 0) flushed_ = _mm256_sub_epi32(flushed_, _mm256_cmpeq_epi32(_mm256_min_epu32(am1, _mm256_set1_epi32(static_cast<int>(flush_max_ - 1))), am1));
+    const VI big = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(static_cast<int>(overflow_ - 1)));
+    if (!_mm256_testz_si256(big, big)) {
+      uint32_t l[8];
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
+      for (uint32_t m : l) rare_.add<uint32_t>(m, 0, overflow_, 0x7f800000u);  // zero and small: counted above
+    }
   }
   void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
-    fused::ThresholdCounts t;
-    t.zero = sum(zero_), t.small = lanes_ - sum(above_flush_), t.over = sum(over_), t.inf_or_nan = sum(inf_or_nan_), t.nan = sum(nan_);
+    fused::ThresholdCounts t = rare_;
+    int32_t l[8];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), flushed_);
+    t.zero = 0;
+    t.small = 0;
+    for (int32_t v : l) t.small += v;
     fused::LocalCounts out;
     t.add_to(c, out);
     tally.add(d, out);
   }
 
  private:
-  static int64_t sum(VI v) {
-    int32_t l[8];
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), v);
-    int64_t s = 0;
-    for (int32_t x : l) s += x;
-    return s;
-  }
-  VI flush_max_, overflow_m1_;
-  VI zero_ = _mm256_setzero_si256(), above_flush_ = zero_, over_ = zero_, inf_or_nan_ = zero_, nan_ = zero_;
-  int64_t lanes_ = 0;
+  uint32_t flush_max_, overflow_;
+  VI flushed_ = _mm256_setzero_si256();
+  fused::ThresholdCounts rare_;
 };
 
 }  // namespace jit

@@ -54,8 +54,15 @@ inline void decode_f16(const uint16_t* s, float* o, int64_t L, const DecodeTable
 }
 
 #ifdef SCALIFY_SIMD_F16
-/** The 8 lanes rounded to f16 and decoded (round to nearest even, overflow → ±Inf). */
-inline __m256 round_f16_v(__m256 v) { return _mm256_castsi256_ps(f16_to_f32_bits(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC))); }
+/** The f16 codes of 8 lanes (round to nearest even, overflow → ±Inf; NaNs quiet). */
+inline __m128i f16_round_codes_v(__m256 v) { return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+/**
+ * The f32 images of codes from f16_round_codes_v: vcvtps2ph makes every NaN quiet, and
+ * vcvtph2ps keeps a quiet NaN's payload, so no NaN needs f16_to_f32_bits' rebuild.
+ */
+inline __m256 f16_rounded_image_v(__m128i h) { return _mm256_cvtph_ps(h); }
+/** The 8 lanes rounded to f16 and decoded. */
+inline __m256 round_f16_v(__m256 v) { return f16_rounded_image_v(f16_round_codes_v(v)); }
 
 /** store_f16 of 8 lanes (exact images of f16 values back to their codes, NaN payloads kept). */
 inline __m128i f16_codes_v(__m256i u) {
