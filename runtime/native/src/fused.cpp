@@ -53,7 +53,7 @@ float max_abs(const float* v, int L) {
 float reduce_block(RedOp op, const float* v, int L) {
   if (op == RedOp::MaxAbs) return max_abs(v, L);
   if (op != RedOp::Sum) return fold_extreme(op == RedOp::Max, op == RedOp::Max ? -INFINITY : INFINITY, v, L);
-  PartialSums<> s;
+  PartialSums<jit::kSumLanes> s;
   s.add(v, L);
   return s.total();
 }

@@ -151,6 +151,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   std::set<std::string> fp8;
   std::ostringstream body, pre, tally;
   std::vector<bool> codes(p.regs.size(), false);  // registers whose f16 codes are at hand (h<r>)
+  std::vector<std::string> ones;  // the flags of ops skipped when their rank-0 factor is 1
   std::vector<bool> read(p.regs.size(), false);
   for (size_t j = 0; j < p.ops.size(); j++)
     if (!p.regs[n_in + j].scalar && !p.ops[j].unused && p.ops[j].code != BCAST_VIEW)  // a view op reads its operand's memory itself
@@ -207,7 +208,8 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
     if (op.identity_when_one >= 0) {
       const int x = op.args[static_cast<size_t>(1 - op.identity_when_one)];
       pre << "  const bool one" << js << " = a.one[" << j << "];\n";
-      expr = "one" + js + " ? " + reg(x) + " : " + expr;
+      expr = "(ONES || one" + js + ") ? " + reg(x) + " : " + expr;
+      ones.push_back("one" + js);
     }
     if (op.code == F_DIV && (op.scalar_args & 2u) && p.regs[static_cast<size_t>(op.args[1])].scalar)
       pre << "  const bool rc" << js << " = a.reciprocal[" << j << "] != 0.0f;\n  const V rcv" << js << " = splat_f(a.reciprocal[" << j << "]);\n";
@@ -240,7 +242,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   if (!tally.str().empty()) out << "  const bool counting = a.tally != nullptr;\n";
   if (any_view) out << "  int64_t row = a.start / " << row_len << ", col = a.start % " << row_len << ";\n";
   out << pre.str();
-  out << "  auto body = [&](int64_t e, int n, auto tail) {\n    constexpr bool TL = decltype(tail)::value;\n    (void)n;\n";
+  out << "  auto body = [&](int64_t e, int n, auto tail, auto ones) {\n    constexpr bool TL = decltype(tail)::value, ONES = decltype(ones)::value;\n    (void)n;\n";
   if (any_view) {
     out << "    if (col == " << row_len << ") {\n      col = 0;\n      row++;\n";
     for (size_t j = 0; j < p.ops.size(); j++)
@@ -249,8 +251,17 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   }
   out << body.str();
   if (any_view) out << "    col += 8;\n";
-  out << "  };\n  int i = 0;\n  for (; i + 8 <= a.L; i += 8) body(a.start + i, 8, std::false_type{});\n";
-  out << "  if (i < a.L) body(a.start + i, a.L - i, std::true_type{});\n";
+  out << "  };\n  auto blocks = [&](auto ones) {\n    int i = 0;\n    for (; i + 8 <= a.L; i += 8) body(a.start + i, 8, std::false_type{}, ones);\n";
+  out << "    if (i < a.L) body(a.start + i, a.L - i, std::true_type{}, ones);\n  };\n";
+  // The usual run of a scaled program: every scale ratio is 1 (no scale changed), and a copy of
+  // the loop without those multiplications or their tests runs.
+  if (ones.empty()) {
+    out << "  blocks(std::false_type{});\n";
+  } else {
+    out << "  if (";
+    for (size_t k = 0; k < ones.size(); k++) out << (k ? " && " : "") << ones[k];
+    out << ") blocks(std::true_type{});\n  else blocks(std::false_type{});\n";
+  }
   for (size_t q = 0; q < p.reductions.size(); q++) out << "  a.partial[" << q << "] = red" << q << ".result();\n";
   out << tally.str();
   out << "}\n";

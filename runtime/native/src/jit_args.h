@@ -11,7 +11,15 @@ namespace scalify {
 namespace jit {
 
 /** Changes whenever Args or the emitted code's contract does: objects of another version are not loaded. */
-constexpr int kAbi = 2;
+constexpr int kAbi = 3;
+
+/**
+ * Partial sums of a fused kernel's sum reductions, per block: one AVX2 register's worth. The
+ * compiled form keeps each in one register, which a kernel with several sums (the non-finite
+ * checks) needs: at 32 partial sums (four registers each) the scaled Adam update's four sums
+ * spilled, and the reductions took 37 % of its time.
+ */
+constexpr int kSumLanes = 8;
 
 /** What a compiled block function is given (FusedKernel::run fills it per block). */
 struct Args {

@@ -159,26 +159,23 @@ inline V round_bf16(V v) { return as_f(simd::round_bf16_v(as_i(v))); }
 
 // ---- reductions: one block's part, as fused.cpp reduce_block computes it ----
 
-/** PartialSums<32> over the block: vector k of the block adds into partial group k mod 4. */
+/** PartialSums<kSumLanes> over the block: lane q of every vector adds into partial sum q. */
 class SumAcc {
  public:
   template <bool Tail>
   void add(V x, int n) {
     if (Tail) x = _mm256_and_ps(x, lanes_below(n));  // +0: the partial sums are never −0
-    const V t = _mm256_add_ps(a0_, x);
-    a0_ = a1_, a1_ = a2_, a2_ = a3_, a3_ = t;
-    k_++;
+    acc_ = _mm256_add_ps(acc_, x);
   }
   float result() const {
-    float p[32];
-    const V a[4] = {a0_, a1_, a2_, a3_};
-    for (int j = 0; j < 4; j++) _mm256_storeu_ps(p + 8 * ((k_ + j) % 4), a[j]);  // a_j holds group (k + j) mod 4
-    return PartialSums<32>::tree(p);
+    static_assert(kSumLanes == 8, "one register of partial sums");
+    float p[8];
+    _mm256_storeu_ps(p, acc_);
+    return PartialSums<8>::tree(p);
   }
 
  private:
-  V a0_ = _mm256_setzero_ps(), a1_ = a0_, a2_ = a0_, a3_ = a0_;
-  int64_t k_ = 0;
+  V acc_ = _mm256_setzero_ps();
 };
 
 /** The first NaN lane of a block, kept until the block's end. */

@@ -1,8 +1,10 @@
 // A float sum kept as partial sums: 32 by default, four AVX2 registers' worth, so consecutive adds
 // do not wait on each other (one register's chain of dependent adds ran at a third of the adder's
-// rate in the update kernels' NaN/Inf checks); short rows take 8, whose setup and final tree cost
-// less. The order differs from the reference's left-to-right sum, within DESIGN.md's accumulation
-// bound, and is fixed: it depends only on the lane count and the order the values arrive in.
+// rate in reduce_sum's rows); short rows take 8, whose setup and final tree cost less, and so do
+// the fused kernels' reductions (jit_args.h kSumLanes: their compiled form keeps each sum in one
+// register among many other values). The order differs from the reference's left-to-right sum,
+// within DESIGN.md's accumulation bound, and is fixed: it depends only on the lane count and the
+// order the values arrive in.
 #pragma once
 
 #include <cstdint>
