@@ -114,7 +114,7 @@ std::string op_expr(const VOp& op, int j, const JitProgram& p, std::set<std::str
 
 /** The store of register lanes `x` into output k of dtype d. */
 std::string store(DType d, size_t k, const std::string& x, const VOp* cast) {
-  const std::string dst = "a.out[" + std::to_string(k) + "], e, n, ";
+  const std::string dst = "out" + std::to_string(k) + ", e, n, ";
   if (cast != nullptr && cast->code == CVT_F_F && cast->encode_at_store)
     return "st_u8<TL>(" + dst + "fp8_encode(" + x + ", " + (cast->dtype == DType::E4M3FN ? "true" : "false") + ", " + (cast->saturate ? "true" : "false") + "))";
   switch (d) {
@@ -164,7 +164,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   for (size_t i = 0; i < n_in; i++) {
     if (p.regs[i].scalar || !read[i]) continue;
     if (p.regs[i].view) return "";  // read other than through a view op
-    body << "    const V " << reg(static_cast<int>(i)) << " = " << load(p.regs[i].dtype, "a.in[" + std::to_string(i) + "]", "e", "n", "TL") << ";\n";
+    body << "    const V " << reg(static_cast<int>(i)) << " = " << load(p.regs[i].dtype, "in" + std::to_string(i), "e", "n", "TL") << ";\n";
   }
   for (size_t j = 0; j < p.ops.size(); j++) {
     const VOp& op = p.ops[j];
@@ -174,7 +174,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
     std::string expr;
     if (op.code == BCAST_VIEW) {
       const size_t in = static_cast<size_t>(op.view_input);
-      const std::string ptr = "a.in[" + std::to_string(in) + "]", row = "vrow" + js;
+      const std::string ptr = "in" + std::to_string(in), row = "vrow" + js;
       expr = op.view_strides.back() == 1 ? load(p.regs[in].dtype, ptr, row + " + col", "8", "false") : "lane0(" + load(p.regs[in].dtype, ptr, row, "1", "true") + ")";
       // The view's offset of the current row: Σ idx_d · stride_d over the leading dims.
       pre << "  auto row_of" << js << " = [](int64_t q) {\n    int64_t off = 0;\n";
@@ -220,7 +220,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
     if (p.regs[r].scalar) continue;  // stored by FusedKernel::run
     if (p.regs[r].view) return "";
     const VOp* op = r >= n_in ? &p.ops[r - n_in] : nullptr;
-    if (codes[r]) body << "    st_u16<TL>(a.out[" << k << "], e, n, h" << r << ");\n";
+    if (codes[r]) body << "    st_u16<TL>(out" << k << ", e, n, h" << r << ");\n";
     else body << "    " << store(p.regs[r].dtype, k, reg(static_cast<int>(r)), op) << ";\n";
     if (p.regs[r].dtype == DType::F32 || p.regs[r].dtype == DType::I32)
       pre << "  const bool st" << k << " = a.stream[" << k << "] && (reinterpret_cast<uintptr_t>(static_cast<float*>(a.out[" << k << "]) + a.start) & 31) == 0;\n";
@@ -239,6 +239,10 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   }
   std::ostringstream out;
   out << "extern \"C\" void " << name << "(const Args& a) {\n";
+  // The buffers in locals: read through `a` after every store (which might alias it), they were
+  // loaded again for each vector.
+  for (size_t i = 0; i < n_in; i++) out << "  const void* const in" << i << " = a.in[" << i << "];\n";
+  for (size_t k = 0; k < p.outputs.size(); k++) out << "  void* const out" << k << " = a.out[" << k << "];\n";
   if (!tally.str().empty()) out << "  const bool counting = a.tally != nullptr;\n";
   if (any_view) out << "  int64_t row = a.start / " << row_len << ", col = a.start % " << row_len << ";\n";
   out << pre.str();
