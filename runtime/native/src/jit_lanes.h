@@ -253,9 +253,9 @@ class MaxAbsAcc {
 
 /**
  * The statistics of one counted cast over a block (fused_exec.cpp count_lanes, from the same
- * thresholds of the operands' magnitude bits): one lane counter for the values that flush
- * (0 < |x| ≤ flush_max), and the rare vectors with a value at or above the overflow threshold
- * classified lane by lane.
+ * thresholds of the operands' magnitude bits). Values that flush (0 < |x| ≤ flush_max) or
+ * overflow (|x| ≥ overflow, ±Inf and NaN included) are rare, so a vector is tested for either
+ * and only a vector holding one is classified, lane by lane.
  */
 class CastCounter {
  public:
@@ -264,33 +264,24 @@ class CastCounter {
   void add(V x, int n) {
     if (Tail) x = _mm256_and_ps(x, lanes_below(n));  // past the tail: magnitude 0, which counts in no class
     const VI a = as_i(abs(x));
-    // 0 < a ≤ flush_max ⇔ a − 1 ≤ flush_max − 1 unsigned (a = 0 wraps to the top); a compare
-    // gives −1 per lane that holds, so subtracting it counts.
+    // 0 < a ≤ flush_max ⇔ a − 1 ≤ flush_max − 1 unsigned (a = 0 wraps to the top).
     const VI am1 = _mm256_sub_epi32(a, _mm256_set1_epi32(1));
-    if (flush_max_ > 0) flushed_ = _mm256_sub_epi32(flushed_, _mm256_cmpeq_epi32(_mm256_min_epu32(am1, _mm256_set1_epi32(static_cast<int>(flush_max_ - 1))), am1));
-    const VI big = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(static_cast<int>(overflow_ - 1)));
-    if (!_mm256_testz_si256(big, big)) {
-      uint32_t l[8];
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
-      for (uint32_t m : l) rare_.add<uint32_t>(m, 0, overflow_, 0x7f800000u);  // zero and small: counted above
-    }
+    const VI flushes = flush_max_ > 0 ? _mm256_cmpeq_epi32(_mm256_min_epu32(am1, _mm256_set1_epi32(static_cast<int>(flush_max_ - 1))), am1) : _mm256_setzero_si256();
+    const VI rare = _mm256_or_si256(flushes, _mm256_cmpgt_epi32(a, _mm256_set1_epi32(static_cast<int>(overflow_ - 1))));
+    if (_mm256_testz_si256(rare, rare)) return;
+    uint32_t l[8];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
+    for (uint32_t m : l) counts_.add<uint32_t>(m, flush_max_, overflow_, 0x7f800000u);
   }
   void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
-    fused::ThresholdCounts t = rare_;
-    int32_t l[8];
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), flushed_);
-    t.zero = 0;
-    t.small = 0;
-    for (int32_t v : l) t.small += v;
     fused::LocalCounts out;
-    t.add_to(c, out);
+    counts_.add_to(c, out);
     tally.add(d, out);
   }
 
  private:
   uint32_t flush_max_, overflow_;
-  VI flushed_ = _mm256_setzero_si256();
-  fused::ThresholdCounts rare_;
+  fused::ThresholdCounts counts_;  // of the vectors that held a rare value
 };
 
 }  // namespace jit

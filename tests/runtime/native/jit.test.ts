@@ -140,7 +140,10 @@ describe("compiled fused kernels", () => {
     const b = bits((i) => SPECIAL[Math.floor(i / SPECIAL.length) % SPECIAL.length]!);
     // No NaN: the reductions' vector path (a NaN sends a block to its first-NaN rule).
     const c = bits((i) => (i % 97 === 0 ? SPECIAL[i % 11]! : new Uint32Array(new Float32Array([(r() - 0.5) * 2 ** randInt(r, -30, 30)]).buffer)[0]!));
-    const d = new Tensor("f32", [n], Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1) * (1 + r()) * 2 ** randInt(r, -10, 10)));
+    // No value that any cast flushes or overflows, but for a few alone in their vector, each at the
+    // largest magnitude that flushes (f16, bf16, e4m3fn, e5m2; a compiled counter tests vectors for these).
+    const FLUSH_MAX = [0x33000000, 0x00008000, 0x3a800000, 0x37000000];
+    const d = bits((i) => (i % 101 === 50 ? FLUSH_MAX[(i / 101) & 3]! | (i & 1 ? 0x80000000 : 0) : new Uint32Array(new Float32Array([(r() < 0.5 ? -1 : 1) * (1 + r()) * 2 ** randInt(r, -6, 6)]).buffer)[0]!));
     const [va, vb, vc, vd] = [0, 1, 2, 3].map(() => new Var({ dtype: "f32", shape: [n] })) as [Var, Var, Var, Var];
     const vs = new Var({ dtype: "f32", shape: [] });
     const eqs: ReturnType<typeof makeEquation>[] = [];
@@ -184,6 +187,7 @@ describe("compiled fused kernels", () => {
     emit("reduce_max", { axes: [0] }, [inv], "f32", []);
     emit("reduce_min", { axes: [0] }, [negInv], "f32", []);
     maxAbs(inv);
+    for (const dt of ["f16", "bf16", "f8e4m3fn", "f8e5m2"] as const) emit("convert_element_type", { new_dtype: "f32", saturate: false }, [emit("convert_element_type", { new_dtype: dt, saturate: false }, [vd], dt)]);
     // Products and quotients by a rank-0 scale of values that die there: skipped when it is 1.
     for (const op of ["mul", "div"]) {
       emit(op, {}, [emit("sub", {}, [va, vb]), vs]);
