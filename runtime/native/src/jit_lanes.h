@@ -128,21 +128,19 @@ inline V sign(V a) {
   return _mm256_blendv_ps(r, splat_f(-1.0f), _mm256_cmp_ps(a, zero, _CMP_LT_OQ));
 }
 inline V is_nan(V a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
-/** fmax_ref / fmin_ref: a NaN wins (a's first), +0 is above −0. */
-inline V max_ref(V a, V b) {
+/** fmax_ref (Max) / fmin_ref: a NaN wins (a's first), +0 is above −0. */
+template <bool Max>
+inline V extreme_ref(V a, V b) {
   const V zero = _mm256_setzero_ps();
-  V r = _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, _CMP_GT_OQ));
-  r = _mm256_blendv_ps(r, _mm256_blendv_ps(a, b, a), _mm256_and_ps(_mm256_cmp_ps(a, zero, _CMP_EQ_OQ), _mm256_cmp_ps(b, zero, _CMP_EQ_OQ)));
+  V r = _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, Max ? _CMP_GT_OQ : _CMP_LT_OQ));
+  // Both zero: max takes a unless a is −0, min takes a only if it is −0.
+  const V zeros = Max ? _mm256_blendv_ps(a, b, a) : _mm256_blendv_ps(b, a, a);
+  r = _mm256_blendv_ps(r, zeros, _mm256_and_ps(_mm256_cmp_ps(a, zero, _CMP_EQ_OQ), _mm256_cmp_ps(b, zero, _CMP_EQ_OQ)));
   r = _mm256_blendv_ps(r, b, is_nan(b));
   return _mm256_blendv_ps(r, a, is_nan(a));
 }
-inline V min_ref(V a, V b) {
-  const V zero = _mm256_setzero_ps();
-  V r = _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, _CMP_LT_OQ));
-  r = _mm256_blendv_ps(r, _mm256_blendv_ps(b, a, a), _mm256_and_ps(_mm256_cmp_ps(a, zero, _CMP_EQ_OQ), _mm256_cmp_ps(b, zero, _CMP_EQ_OQ)));
-  r = _mm256_blendv_ps(r, b, is_nan(b));
-  return _mm256_blendv_ps(r, a, is_nan(a));
-}
+inline V max_ref(V a, V b) { return extreme_ref<true>(a, b); }
+inline V min_ref(V a, V b) { return extreme_ref<false>(a, b); }
 /** A comparison as bool lanes (0 or 1). */
 template <int Pred>
 inline V cmp(V a, V b) { return _mm256_and_ps(_mm256_cmp_ps(a, b, Pred), splat(1)); }
