@@ -239,20 +239,40 @@ KernelPtr Plan::make_guard(size_t i, const PVal& params, const std::vector<Aval>
   return KernelPtr(new GuardKernel(p, std::move(index), t));
 }
 
+namespace {
+/** FNV-1a of a kernel's compiled source: a loaded function must come from exactly that source. */
+uint64_t source_hash(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+}  // namespace
+
 std::string Plan::jit_source(const std::string& prefix, int64_t min_elements) const {
   std::string src;
-  for (size_t i = 0; i < instrs_.size(); i++) src += instrs_[i].kernel->jit_source(prefix + std::to_string(i), min_elements);
+  for (size_t i = 0; i < instrs_.size(); i++) {
+    const std::string name = prefix + std::to_string(i);
+    const std::string k = instrs_[i].kernel->jit_source(name, min_elements);
+    if (k.empty()) continue;
+    src += k + "extern \"C\" unsigned long long " + name + "_source() { return " + std::to_string(source_hash(k)) + "ull; }\n";
+  }
   return src;
 }
 
 int Plan::jit_bind(const std::string& prefix, const std::function<void*(const std::string&)>& lookup) {
-  int bound = 0;
-  for (size_t i = 0; i < instrs_.size(); i++)
-    if (void* fn = lookup(prefix + std::to_string(i))) {
-      instrs_[i].kernel->jit_bind(fn);
-      bound++;
-    }
-  return bound;
+  std::vector<std::pair<size_t, void*>> found;
+  for (size_t i = 0; i < instrs_.size(); i++) {
+    const std::string name = prefix + std::to_string(i);
+    void* fn = lookup(name);
+    if (!fn) continue;
+    auto source = reinterpret_cast<unsigned long long (*)()>(lookup(name + "_source"));
+    if (!source || source() != source_hash(instrs_[i].kernel->jit_source(name, 0)))
+      fail("jitLoad: " + name + " was not compiled from this plan's instruction " + std::to_string(i));
+    found.emplace_back(i, fn);
+  }
+  // Bound only once every function is known to match: a failed load leaves the plan as it was.
+  for (const auto& [i, fn] : found) instrs_[i].kernel->jit_bind(fn);
+  return static_cast<int>(found.size());
 }
 
 int64_t Plan::arena_bytes() const {

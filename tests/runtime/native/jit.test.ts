@@ -245,6 +245,20 @@ describe("compiled fused kernels", () => {
     expect(child.stderr.match(/fused kernels run in the register machine: compiling them with \/nonexistent\/c\+\+ failed/g)).toHaveLength(1);
   }, 60_000);
 
+  it("refuse to load another plan's kernels (each compiled function carries its source's hash)", () => {
+    const unary = (prim: "sqrt" | "neg") => {
+      const x = new Var({ dtype: "f32", shape: [40000] });
+      const y = new Var({ dtype: "f32", shape: [40000] });
+      return new Program([x], [], [makeEquation(prim, {}, [x], [y])], [y], ["x"]);
+    };
+    const a = compileNative(unary("sqrt"), undefined, { mode: "auto" });
+    const b = compileNative(unary("neg"), undefined, { mode: "off" });
+    expect(a.jit?.kernels).toBe(1);
+    expect(() => b.plan.jitLoad(a.jit!.path, "scalify_p0_")).toThrow(/scalify_p0_0 was not compiled from this plan's instruction 0/);
+    const x = randomTensor(rng(2), { dtype: "f32", shape: [40000] });
+    expect(disagreement(new Tensor("f32", [40000], b.plan.execute([x.storage])[0] as Float32Array), interpret(unary("neg"), [x])[0]!, "exact")).toBeUndefined();
+  }, 60_000);
+
   it("reject an object that was not built from the plan's source", () => {
     const { program } = randomChain(rng(5), 6, [3, 64]);
     const plan = compileNative(program, undefined, { mode: "off" }).plan;
