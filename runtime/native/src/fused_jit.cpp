@@ -2,7 +2,7 @@
 // value (jit_lanes.h) instead of a block-sized array, so a chain of ops reads its inputs once,
 // keeps its intermediates in registers and writes its outputs once. The register machine
 // (fused.cpp) stays the reference and runs whatever this does not cover: transcendentals, integer
-// ops, strided views, and counted runs of casts (the cast statistics).
+// ops, strided views. Each function is checked against its kernel when loaded (plan.cpp jit_bind).
 #include <set>
 #include <sstream>
 

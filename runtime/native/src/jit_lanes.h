@@ -2,8 +2,9 @@
 // kernel, a C++ function of one block whose registers are AVX2 values instead of the register
 // machine's block-sized arrays; the system compiler builds it when a plan is compiled
 // (runtime/native/jit.ts) and the kernel calls it in place of its op loop. Each function here is
-// the 8-lane form of one of the machine's loops (fused_exec.cpp, fused.cpp's reductions), bit
-// for bit; the tests run every op both ways (tests/runtime/native/jit.test.ts).
+// the 8-lane form of one of the machine's loops (fused_exec.cpp, fused.cpp's reductions, the cast
+// counting), bit for bit but for which NaN an arithmetic op on two NaNs returns (DESIGN.md
+// compares those as NaN); the tests run every op both ways (tests/runtime/native/jit.test.ts).
 #pragma once
 
 #include <immintrin.h>
