@@ -17,8 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <dlfcn.h>  // POSIX: the compiled fused kernels' objects (jitLoad)
 #ifdef __linux__
-#include <dlfcn.h>
 #include <malloc.h>
 #endif
 
@@ -415,7 +415,13 @@ class NativePlan : public Napi::ObjectWrap<NativePlan> {
         dlclose(handle);
         fail("jitLoad: " + path + " was not built from this addon's jitSource (prefix " + prefix + ", version " + std::to_string(jit::kAbi) + ")");
       }
-      const int bound = plan_->jit_bind(prefix, [handle](const std::string& name) { return dlsym(handle, name.c_str()); });
+      int bound = 0;
+      try {
+        bound = plan_->jit_bind(prefix, [handle](const std::string& name) { return dlsym(handle, name.c_str()); });
+      } catch (...) {
+        dlclose(handle);  // nothing was bound
+        throw;
+      }
       return Napi::Number::New(env, bound);
     });
   }
