@@ -259,18 +259,17 @@ class MaxAbsAcc {
 class CastCounter {
  public:
   CastCounter(uint32_t flush_max, uint32_t overflow) : flush_max_(flush_max), overflow_(overflow) {}
+  // Inlined (a call would make the caller save every live vector register: all are caller-saved),
+  // the rare vectors' classification out of line.
   template <bool Tail>
-  void add(V x, int n) {
+  __attribute__((always_inline)) void add(V x, int n) {
     if (Tail) x = _mm256_and_ps(x, lanes_below(n));  // past the tail: magnitude 0, which counts in no class
     const VI a = as_i(abs(x));
     // 0 < a ≤ flush_max ⇔ a − 1 ≤ flush_max − 1 unsigned (a = 0 wraps to the top).
     const VI am1 = _mm256_sub_epi32(a, _mm256_set1_epi32(1));
     const VI flushes = flush_max_ > 0 ? _mm256_cmpeq_epi32(_mm256_min_epu32(am1, _mm256_set1_epi32(static_cast<int>(flush_max_ - 1))), am1) : _mm256_setzero_si256();
     const VI rare = _mm256_or_si256(flushes, _mm256_cmpgt_epi32(a, _mm256_set1_epi32(static_cast<int>(overflow_ - 1))));
-    if (_mm256_testz_si256(rare, rare)) return;
-    uint32_t l[8];
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
-    for (uint32_t m : l) counts_.add<uint32_t>(m, flush_max_, overflow_, 0x7f800000u);
+    if (!_mm256_testz_si256(rare, rare)) classify(a);
   }
   void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
     fused::LocalCounts out;
@@ -279,6 +278,12 @@ class CastCounter {
   }
 
  private:
+  __attribute__((noinline, cold)) void classify(VI a) {
+    uint32_t l[8];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
+    for (uint32_t m : l) counts_.add<uint32_t>(m, flush_max_, overflow_, 0x7f800000u);
+  }
+
   uint32_t flush_max_, overflow_;
   fused::ThresholdCounts counts_;  // of the vectors that held a rare value
 };
