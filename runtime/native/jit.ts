@@ -12,7 +12,7 @@
 //   CXX                     the compiler (default c++)
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { nativeAddonPath, type NativePlan } from "./loader.js";
@@ -42,19 +42,12 @@ export interface JitReport {
 export const JIT_MIN_ELEMENTS = 16384;
 const PREFIX = "scalify_p";
 const FLAGS = ["-std=c++17", "-O2", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"];
-// Headers the emitted code includes: their text is part of the cache key.
-const HEADERS = ["jit_lanes.h", "jit_args.h", "simd.h", "numerics.h", "partial_sums.h"];
 
 let failed: string | undefined;
 
-export function jitMode(): JitMode {
+function jitMode(): JitMode {
   const v = (process.env.SCALIFY_JIT ?? "").toLowerCase();
   return v === "0" || v === "off" ? "off" : v === "always" ? "always" : "auto";
-}
-
-/** Why compiled kernels are not available in this process, if they are not. */
-export function jitUnavailableReason(): string | undefined {
-  return failed;
 }
 
 function includeDir(): string | undefined {
@@ -98,7 +91,8 @@ export function attachCompiledKernels(plans: NativePlan | readonly NativePlan[],
   if (!include) return giveUp("the addon's sources (runtime/native/src) are not next to its build");
   const cxx = process.env.CXX ?? "c++";
   const hash = createHash("sha256").update(source).update(cxx).update(FLAGS.join(" "));
-  for (const h of HEADERS) hash.update(readFileSync(join(include, h)));
+  // Every header the emitted code could include is part of the key (a stale object is never reused).
+  for (const h of readdirSync(include).filter((f) => f.endsWith(".h")).sort()) hash.update(h).update(readFileSync(join(include, h)));
   let dir: string;
   try {
     dir = cacheDir();
