@@ -200,9 +200,9 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
       // A counted float cast counts its operand's lanes (bool → float gives exact 0 and 1: nothing
       // to count; int → float has no compiled form).
       const CastClasses& c = cast_classes(op.dtype, op.saturate);
-      pre << "  CastCounter cnt" << js << "(" << c.flush_max << "u, " << c.overflow << "u);\n";
-      body << "    if (counting) cnt" << js << ".add<TL>(" << reg(op.args[0]) << ", n);\n";
-      tally << "  if (counting) cnt" << js << ".flush(*a.tally, static_cast<DType>(" << static_cast<int>(op.dtype) << "), fused::CastClasses{" << c.flush_max << "u, "
+      pre << "  CastCounter<" << c.flush_max << "u, " << c.overflow << "u> cnt" << js << ";\n";
+      body << "    if (COUNT) cnt" << js << ".add<TL>(" << reg(op.args[0]) << ", n);\n";
+      tally << "  if (a.tally != nullptr) cnt" << js << ".flush(*a.tally, static_cast<DType>(" << static_cast<int>(op.dtype) << "), fused::CastClasses{" << c.flush_max << "u, "
             << c.overflow << "u, " << c.overflow_stays << "u, " << c.inf_stays << "u, " << c.nan_stays << "u});\n";
     }
     if (op.identity_when_one >= 0) {
@@ -235,7 +235,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   for (const std::string& f : fp8) {
     const bool e4 = f.rfind("e4m3fn", 0) == 0;
     pre << "  const simd::Fp8Rounding round_" << f << "_obj(" << (e4 ? "true" : "false") << ", " << (f.find("_sat") != std::string::npos ? "true" : "false") << ", a.T->"
-        << (e4 ? "e4m3fn" : "e5m2") << ");\n  auto round_" << f << " = [&](V v) { return round_" << f << "_obj(v); };\n";
+        << (e4 ? "e4m3fn" : "e5m2") << ");\n  auto round_" << f << " = [&](V v) SCALIFY_INLINE { return round_" << f << "_obj(v); };\n";
   }
   std::ostringstream out;
   out << "extern \"C\" void " << name << "(const Args& a) {\n";
@@ -243,10 +243,9 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   // loaded again for each vector.
   for (size_t i = 0; i < n_in; i++) out << "  const void* const in" << i << " = a.in[" << i << "];\n";
   for (size_t k = 0; k < p.outputs.size(); k++) out << "  void* const out" << k << " = a.out[" << k << "];\n";
-  if (!tally.str().empty()) out << "  const bool counting = a.tally != nullptr;\n";
   if (any_view) out << "  int64_t row = a.start / " << row_len << ", col = a.start % " << row_len << ";\n";
   out << pre.str();
-  out << "  auto body = [&](int64_t e, int n, auto tail, auto ones) {\n    constexpr bool TL = decltype(tail)::value, ONES = decltype(ones)::value;\n    (void)n;\n";
+  out << "  auto body = [&](int64_t e, int n, auto tail, auto ones, auto count) SCALIFY_INLINE {\n    constexpr bool TL = decltype(tail)::value, ONES = decltype(ones)::value, COUNT = decltype(count)::value;\n    (void)n;\n";
   if (any_view) {
     out << "    if (col == " << row_len << ") {\n      col = 0;\n      row++;\n";
     for (size_t j = 0; j < p.ops.size(); j++)
@@ -255,16 +254,19 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
   }
   out << body.str();
   if (any_view) out << "    col += 8;\n";
-  out << "  };\n  auto blocks = [&](auto ones) {\n    int i = 0;\n    for (; i + 8 <= a.L; i += 8) body(a.start + i, 8, std::false_type{}, ones);\n";
-  out << "    if (i < a.L) body(a.start + i, a.L - i, std::true_type{}, ones);\n  };\n";
+  out << "  };\n  auto blocks = [&](auto ones, auto count) SCALIFY_INLINE {\n    int i = 0;\n    for (; i + 8 <= a.L; i += 8) body(a.start + i, 8, std::false_type{}, ones, count);\n";
+  out << "    if (i < a.L) body(a.start + i, a.L - i, std::true_type{}, ones, count);\n  };\n";
+  // A copy of the loop for counting runs: uncounted ones skip the counters' tests altogether.
+  if (tally.str().empty()) out << "  auto run = [&](auto ones) SCALIFY_INLINE { blocks(ones, std::false_type{}); };\n";
+  else out << "  auto run = [&](auto ones) SCALIFY_INLINE { a.tally != nullptr ? blocks(ones, std::true_type{}) : blocks(ones, std::false_type{}); };\n";
   // The usual run of a scaled program: every scale ratio is 1 (no scale changed), and a copy of
   // the loop without those multiplications or their tests runs.
   if (ones.empty()) {
-    out << "  blocks(std::false_type{});\n";
+    out << "  run(std::false_type{});\n";
   } else {
     out << "  if (";
     for (size_t k = 0; k < ones.size(); k++) out << (k ? " && " : "") << ones[k];
-    out << ") blocks(std::true_type{});\n  else blocks(std::false_type{});\n";
+    out << ") run(std::true_type{});\n  else run(std::false_type{});\n";
   }
   for (size_t q = 0; q < p.reductions.size(); q++) out << "  a.partial[" << q << "] = red" << q << ".result();\n";
   out << tally.str();

@@ -18,22 +18,25 @@
 #include "partial_sums.h"
 #include "simd.h"
 
+// The generated kernels' lambdas (their loop bodies) are always inlined, like the lane functions.
+#define SCALIFY_INLINE __attribute__((always_inline))
+
 namespace scalify {
 namespace jit {
 
 using V = __m256;
 using VI = __m256i;
-inline V as_f(VI x) { return _mm256_castsi256_ps(x); }
-inline VI as_i(V x) { return _mm256_castps_si256(x); }
-inline V splat(uint32_t bits) { return as_f(_mm256_set1_epi32(static_cast<int>(bits))); }
-inline V splat_f(float x) { return _mm256_set1_ps(x); }
+SCALIFY_LANE V as_f(VI x) { return _mm256_castsi256_ps(x); }
+SCALIFY_LANE VI as_i(V x) { return _mm256_castps_si256(x); }
+SCALIFY_LANE V splat(uint32_t bits) { return as_f(_mm256_set1_epi32(static_cast<int>(bits))); }
+SCALIFY_LANE V splat_f(float x) { return _mm256_set1_ps(x); }
 /** All-ones lanes below n. */
-inline V lanes_below(int n) { return as_f(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))); }
+SCALIFY_LANE V lanes_below(int n) { return as_f(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))); }
 
 // ---- loads: 8 elements at element e; a tail reads n < 8 of them, the other lanes decode code 0 ----
 
 template <bool Tail, class S>
-inline const S* src(const void* p, int64_t e, int n, S* buf) {
+SCALIFY_LANE const S* src(const void* p, int64_t e, int n, S* buf) {
   const S* s = static_cast<const S*>(p) + e;
   if (!Tail) return s;
   std::memset(buf, 0, 8 * sizeof(S));
@@ -41,43 +44,43 @@ inline const S* src(const void* p, int64_t e, int n, S* buf) {
   return buf;
 }
 template <bool Tail>
-inline V ld_f32(const void* p, int64_t e, int n) {
+SCALIFY_LANE V ld_f32(const void* p, int64_t e, int n) {
   float b[8];
   return _mm256_loadu_ps(src<Tail>(p, e, n, b));
 }
 template <bool Tail>
-inline V ld_f16(const void* p, int64_t e, int n) {
+SCALIFY_LANE V ld_f16(const void* p, int64_t e, int n) {
   uint16_t b[8];
   return as_f(simd::f16_to_f32_bits(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src<Tail>(p, e, n, b)))));
 }
 template <bool Tail>
-inline V ld_bf16(const void* p, int64_t e, int n) {
+SCALIFY_LANE V ld_bf16(const void* p, int64_t e, int n) {
   uint16_t b[8];
   return as_f(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src<Tail>(p, e, n, b)))), 16));
 }
 template <bool Tail>
-inline V ld_fp8(const void* p, int64_t e, int n, const float* table) {
+SCALIFY_LANE V ld_fp8(const void* p, int64_t e, int n, const float* table) {
   uint8_t b[8];
   return _mm256_i32gather_ps(table, _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src<Tail>(p, e, n, b)))), 4);
 }
 /** Bool bytes as they are (select_n moves them; ops test ≠ 0), as load_block does. */
 template <bool Tail>
-inline V ld_bool(const void* p, int64_t e, int n) {
+SCALIFY_LANE V ld_bool(const void* p, int64_t e, int n) {
   uint8_t b[8];
   return as_f(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src<Tail>(p, e, n, b)))));
 }
 /** Lane 0 in every lane (a broadcast view's element). */
-inline V lane0(V x) { return _mm256_permutevar8x32_ps(x, _mm256_setzero_si256()); }
+SCALIFY_LANE V lane0(V x) { return _mm256_permutevar8x32_ps(x, _mm256_setzero_si256()); }
 
 // ---- stores of 8 lanes (a tail: n of them) ----
 
 template <bool Tail, class S>
-inline void put(void* p, int64_t e, int n, const S* lanes) {
+SCALIFY_LANE void put(void* p, int64_t e, int n, const S* lanes) {
   std::memcpy(static_cast<S*>(p) + e, lanes, static_cast<size_t>(Tail ? n : 8) * sizeof(S));
 }
 /** f32 (and i32) lanes; `stream`: around the cache (the caller checked the alignment). */
 template <bool Tail>
-inline void st_f32(void* p, int64_t e, int n, V v, bool stream) {
+SCALIFY_LANE void st_f32(void* p, int64_t e, int n, V v, bool stream) {
   float* d = static_cast<float*>(p) + e;
   if (Tail) {
     float b[8];
@@ -90,7 +93,7 @@ inline void st_f32(void* p, int64_t e, int n, V v, bool stream) {
   }
 }
 template <bool Tail>
-inline void st_u16(void* p, int64_t e, int n, __m128i codes) {
+SCALIFY_LANE void st_u16(void* p, int64_t e, int n, __m128i codes) {
   if (!Tail) return _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<uint16_t*>(p) + e), codes);
   uint16_t b[8];
   _mm_storeu_si128(reinterpret_cast<__m128i*>(b), codes);
@@ -98,40 +101,40 @@ inline void st_u16(void* p, int64_t e, int n, __m128i codes) {
 }
 /** 8 lanes holding byte values (fp8 codes, bools). */
 template <bool Tail>
-inline void st_u8(void* p, int64_t e, int n, VI codes) {
+SCALIFY_LANE void st_u8(void* p, int64_t e, int n, VI codes) {
   if (!Tail) return simd::store_bytes(codes, static_cast<uint8_t*>(p) + e);
   uint8_t b[8];
   simd::store_bytes(codes, b);
   put<true>(p, e, n, b);
 }
-inline __m128i f16_codes(V v) { return simd::f16_codes_v(as_i(v)); }
-inline __m128i bf16_codes(V v) { return simd::bf16_codes_v(as_i(v)); }
-inline VI e4m3fn_codes(V v) { return simd::encode_fp8_v(as_i(v), 3, 7, 0x7e, 0x7f, 0x7f); }
-inline VI e5m2_codes(V v) { return simd::e5m2_codes_v(as_i(v)); }
+SCALIFY_LANE __m128i f16_codes(V v) { return simd::f16_codes_v(as_i(v)); }
+SCALIFY_LANE __m128i bf16_codes(V v) { return simd::bf16_codes_v(as_i(v)); }
+SCALIFY_LANE VI e4m3fn_codes(V v) { return simd::encode_fp8_v(as_i(v), 3, 7, 0x7e, 0x7f, 0x7f); }
+SCALIFY_LANE VI e5m2_codes(V v) { return simd::e5m2_codes_v(as_i(v)); }
 /** The codes of unrounded lanes (a cast to fp8 encoded at the store, VOp::encode_at_store). */
-inline VI fp8_encode(V v, bool e4m3, bool sat) {
+SCALIFY_LANE VI fp8_encode(V v, bool e4m3, bool sat) {
   return e4m3 ? simd::encode_fp8_v(as_i(v), 3, 7, 0x7e, 0x7f, sat ? 0x7e : 0x7f) : simd::encode_fp8_v(as_i(v), 2, 15, 0x7b, 0x7e, sat ? 0x7b : 0x7c);
 }
 
 // ---- ops (fused_exec.cpp exec_op, lane by lane) ----
 
-inline V add(V a, V b) { return _mm256_add_ps(a, b); }
-inline V sub(V a, V b) { return _mm256_sub_ps(a, b); }
-inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
-inline V div(V a, V b) { return _mm256_div_ps(a, b); }
-inline V neg(V a) { return _mm256_xor_ps(a, splat(0x80000000u)); }
-inline V abs(V a) { return _mm256_and_ps(a, splat(0x7fffffffu)); }
-inline V sqrt(V a) { return _mm256_sqrt_ps(a); }
-inline V rsqrt(V a) { return _mm256_div_ps(splat_f(1.0f), _mm256_sqrt_ps(a)); }
-inline V sign(V a) {
+SCALIFY_LANE V add(V a, V b) { return _mm256_add_ps(a, b); }
+SCALIFY_LANE V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+SCALIFY_LANE V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+SCALIFY_LANE V div(V a, V b) { return _mm256_div_ps(a, b); }
+SCALIFY_LANE V neg(V a) { return _mm256_xor_ps(a, splat(0x80000000u)); }
+SCALIFY_LANE V abs(V a) { return _mm256_and_ps(a, splat(0x7fffffffu)); }
+SCALIFY_LANE V sqrt(V a) { return _mm256_sqrt_ps(a); }
+SCALIFY_LANE V rsqrt(V a) { return _mm256_div_ps(splat_f(1.0f), _mm256_sqrt_ps(a)); }
+SCALIFY_LANE V sign(V a) {
   const V zero = _mm256_setzero_ps();
   const V r = _mm256_blendv_ps(a, splat_f(1.0f), _mm256_cmp_ps(a, zero, _CMP_GT_OQ));
   return _mm256_blendv_ps(r, splat_f(-1.0f), _mm256_cmp_ps(a, zero, _CMP_LT_OQ));
 }
-inline V is_nan(V a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+SCALIFY_LANE V is_nan(V a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
 /** fmax_ref (Max) / fmin_ref: a NaN wins (a's first), +0 is above −0. */
 template <bool Max>
-inline V extreme_ref(V a, V b) {
+SCALIFY_LANE V extreme_ref(V a, V b) {
   const V zero = _mm256_setzero_ps();
   V r = _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, Max ? _CMP_GT_OQ : _CMP_LT_OQ));
   // Both zero: max takes a unless a is −0, min takes a only if it is −0.
@@ -140,21 +143,21 @@ inline V extreme_ref(V a, V b) {
   r = _mm256_blendv_ps(r, b, is_nan(b));
   return _mm256_blendv_ps(r, a, is_nan(a));
 }
-inline V max_ref(V a, V b) { return extreme_ref<true>(a, b); }
-inline V min_ref(V a, V b) { return extreme_ref<false>(a, b); }
+SCALIFY_LANE V max_ref(V a, V b) { return extreme_ref<true>(a, b); }
+SCALIFY_LANE V min_ref(V a, V b) { return extreme_ref<false>(a, b); }
 /** A comparison as bool lanes (0 or 1). */
 template <int Pred>
-inline V cmp(V a, V b) { return _mm256_and_ps(_mm256_cmp_ps(a, b, Pred), splat(1)); }
-inline V is_zero_bits(V p) { return as_f(_mm256_cmpeq_epi32(as_i(p), _mm256_setzero_si256())); }
+SCALIFY_LANE V cmp(V a, V b) { return _mm256_and_ps(_mm256_cmp_ps(a, b, Pred), splat(1)); }
+SCALIFY_LANE V is_zero_bits(V p) { return as_f(_mm256_cmpeq_epi32(as_i(p), _mm256_setzero_si256())); }
 /** select_n on a bool predicate: lanes move as bits. */
-inline V select(V p, V c0, V c1) { return _mm256_blendv_ps(c1, c0, is_zero_bits(p)); }
-inline V bool_to_f32(V p) { return _mm256_blendv_ps(splat_f(1.0f), _mm256_setzero_ps(), is_zero_bits(p)); }
-inline V f32_to_bool(V a) { return cmp<_CMP_NEQ_UQ>(a, _mm256_setzero_ps()); }
-inline V bool_not(V p) { return _mm256_and_ps(is_zero_bits(p), splat(1)); }
-inline V bool_and(V p, V q) { return _mm256_andnot_ps(_mm256_or_ps(is_zero_bits(p), is_zero_bits(q)), splat(1)); }
-inline V bool_or(V p, V q) { return _mm256_andnot_ps(_mm256_and_ps(is_zero_bits(p), is_zero_bits(q)), splat(1)); }
-inline V round_f16(V v) { return simd::round_f16_v(v); }
-inline V round_bf16(V v) { return as_f(simd::round_bf16_v(as_i(v))); }
+SCALIFY_LANE V select(V p, V c0, V c1) { return _mm256_blendv_ps(c1, c0, is_zero_bits(p)); }
+SCALIFY_LANE V bool_to_f32(V p) { return _mm256_blendv_ps(splat_f(1.0f), _mm256_setzero_ps(), is_zero_bits(p)); }
+SCALIFY_LANE V f32_to_bool(V a) { return cmp<_CMP_NEQ_UQ>(a, _mm256_setzero_ps()); }
+SCALIFY_LANE V bool_not(V p) { return _mm256_and_ps(is_zero_bits(p), splat(1)); }
+SCALIFY_LANE V bool_and(V p, V q) { return _mm256_andnot_ps(_mm256_or_ps(is_zero_bits(p), is_zero_bits(q)), splat(1)); }
+SCALIFY_LANE V bool_or(V p, V q) { return _mm256_andnot_ps(_mm256_and_ps(is_zero_bits(p), is_zero_bits(q)), splat(1)); }
+SCALIFY_LANE V round_f16(V v) { return simd::round_f16_v(v); }
+SCALIFY_LANE V round_bf16(V v) { return as_f(simd::round_bf16_v(as_i(v))); }
 
 // ---- reductions: one block's part, as fused.cpp reduce_block computes it ----
 
@@ -162,7 +165,7 @@ inline V round_bf16(V v) { return as_f(simd::round_bf16_v(as_i(v))); }
 class SumAcc {
  public:
   template <bool Tail>
-  void add(V x, int n) {
+  SCALIFY_LANE void add(V x, int n) {
     if (Tail) x = _mm256_and_ps(x, lanes_below(n));  // +0: the partial sums are never −0
     acc_ = _mm256_add_ps(acc_, x);
   }
@@ -204,7 +207,7 @@ template <bool Max>
 class ExtremeAcc {
  public:
   template <bool Tail>
-  void add(V x, int n) {
+  SCALIFY_LANE void add(V x, int n) {
     if (Tail) x = _mm256_blendv_ps(splat_f(Max ? -INFINITY : INFINITY), x, lanes_below(n));
     const V nan = is_nan(x);
     if (!_mm256_testz_ps(nan, nan)) first_.see(x);
@@ -230,7 +233,7 @@ class ExtremeAcc {
 class MaxAbsAcc {
  public:
   template <bool Tail>
-  void add(V x, int n) {
+  SCALIFY_LANE void add(V x, int n) {
     if (Tail) x = _mm256_and_ps(x, lanes_below(n));
     const V nan = is_nan(x);
     if (!_mm256_testz_ps(nan, nan)) first_.see(x);
@@ -256,19 +259,19 @@ class MaxAbsAcc {
  * overflow (|x| ≥ overflow, ±Inf and NaN included) are rare, so a vector is tested for either
  * and only a vector holding one is classified, lane by lane.
  */
+template <uint32_t FlushMax, uint32_t Overflow>
 class CastCounter {
  public:
-  CastCounter(uint32_t flush_max, uint32_t overflow) : flush_max_(flush_max), overflow_(overflow) {}
-  // Inlined (a call would make the caller save every live vector register: all are caller-saved),
-  // the rare vectors' classification out of line.
+  // The rare vectors' classification out of line. The thresholds are constants of the type: as
+  // members they were rebuilt into registers for every vector (3 instructions each).
   template <bool Tail>
-  __attribute__((always_inline)) void add(V x, int n) {
+  SCALIFY_LANE void add(V x, int n) {
     if (Tail) x = _mm256_and_ps(x, lanes_below(n));  // past the tail: magnitude 0, which counts in no class
     const VI a = as_i(abs(x));
     // 0 < a ≤ flush_max ⇔ a − 1 ≤ flush_max − 1 unsigned (a = 0 wraps to the top).
     const VI am1 = _mm256_sub_epi32(a, _mm256_set1_epi32(1));
-    const VI flushes = flush_max_ > 0 ? _mm256_cmpeq_epi32(_mm256_min_epu32(am1, _mm256_set1_epi32(static_cast<int>(flush_max_ - 1))), am1) : _mm256_setzero_si256();
-    const VI rare = _mm256_or_si256(flushes, _mm256_cmpgt_epi32(a, _mm256_set1_epi32(static_cast<int>(overflow_ - 1))));
+    const VI flushes = FlushMax > 0 ? _mm256_cmpeq_epi32(_mm256_min_epu32(am1, _mm256_set1_epi32(static_cast<int>(FlushMax - 1))), am1) : _mm256_setzero_si256();
+    const VI rare = _mm256_or_si256(flushes, _mm256_cmpgt_epi32(a, _mm256_set1_epi32(static_cast<int>(Overflow - 1))));
     if (!_mm256_testz_si256(rare, rare)) classify(a);
   }
   void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
@@ -281,10 +284,9 @@ class CastCounter {
   __attribute__((noinline, cold)) void classify(VI a) {
     uint32_t l[8];
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
-    for (uint32_t m : l) counts_.add<uint32_t>(m, flush_max_, overflow_, 0x7f800000u);
+    for (uint32_t m : l) counts_.add<uint32_t>(m, FlushMax, Overflow, 0x7f800000u);
   }
 
-  uint32_t flush_max_, overflow_;
   fused::ThresholdCounts counts_;  // of the vectors that held a rare value
 };
 

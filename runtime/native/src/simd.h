@@ -15,12 +15,17 @@
 #define SCALIFY_SIMD_F16 1
 #endif
 
+// Functions of a few register ops: always inlined, as the compiled fused kernels (jit_lanes.h)
+// need. A large kernel reaches the compiler's inlining budget, and a call in its loop makes the
+// caller save every live vector register (all are caller-saved).
+#define SCALIFY_LANE inline __attribute__((always_inline))
+
 namespace scalify {
 namespace simd {
 
 #ifdef SCALIFY_SIMD_F16
 /** f32 bits of the f16 codes in v (8 lanes), NaN payloads as the decode table has them. */
-inline __m256i f16_to_f32_bits(__m128i h) {
+SCALIFY_LANE __m256i f16_to_f32_bits(__m128i h) {
   const __m256 f = _mm256_cvtph_ps(h);
   const __m256i u = _mm256_castps_si256(f);
   // vcvtph2ps makes signalling NaNs quiet; the table keeps them: rebuild NaN lanes exactly. Most
@@ -37,7 +42,7 @@ inline __m256i f16_to_f32_bits(__m128i h) {
 }
 
 /** 8 × 32-bit lanes (values < 2^16) packed into 8 × 16 bits. */
-inline __m128i pack_u16_v(__m256i wide) {
+SCALIFY_LANE __m128i pack_u16_v(__m256i wide) {
   const __m256i packed = _mm256_packus_epi32(wide, wide);
   return _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
 }
@@ -55,17 +60,17 @@ inline void decode_f16(const uint16_t* s, float* o, int64_t L, const DecodeTable
 
 #ifdef SCALIFY_SIMD_F16
 /** The f16 codes of 8 lanes (round to nearest even, overflow → ±Inf; NaNs quiet). */
-inline __m128i f16_round_codes_v(__m256 v) { return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+SCALIFY_LANE __m128i f16_round_codes_v(__m256 v) { return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 /**
  * The f32 images of codes from f16_round_codes_v: vcvtps2ph makes every NaN quiet, and
  * vcvtph2ps keeps a quiet NaN's payload, so no NaN needs f16_to_f32_bits' rebuild.
  */
-inline __m256 f16_rounded_image_v(__m128i h) { return _mm256_cvtph_ps(h); }
+SCALIFY_LANE __m256 f16_rounded_image_v(__m128i h) { return _mm256_cvtph_ps(h); }
 /** The 8 lanes rounded to f16 and decoded. */
-inline __m256 round_f16_v(__m256 v) { return f16_rounded_image_v(f16_round_codes_v(v)); }
+SCALIFY_LANE __m256 round_f16_v(__m256 v) { return f16_rounded_image_v(f16_round_codes_v(v)); }
 
 /** store_f16 of 8 lanes (exact images of f16 values back to their codes, NaN payloads kept). */
-inline __m128i f16_codes_v(__m256i u) {
+SCALIFY_LANE __m128i f16_codes_v(__m256i u) {
   __m128i h = _mm256_cvtps_ph(_mm256_castsi256_ps(u), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   // NaN images of f16 codes (low 13 bits zero) go back to their exact codes; vcvtps2ph would quiet them.
   const __m256i abs = _mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff));
@@ -114,7 +119,7 @@ inline void decode_u8(const uint8_t* s, const float* table, float* o, int64_t L)
 
 #ifdef SCALIFY_SIMD_F16
 /** rne_shift with a per-lane shift (1 ≤ s ≤ 31). */
-inline __m256i rne_shift_v(__m256i x, __m256i s) {
+SCALIFY_LANE __m256i rne_shift_v(__m256i x, __m256i s) {
   const __m256i one = _mm256_set1_epi32(1);
   const __m256i half_m1 = _mm256_sub_epi32(_mm256_sllv_epi32(one, _mm256_sub_epi32(s, one)), one);
   const __m256i odd = _mm256_and_si256(_mm256_srlv_epi32(x, s), one);
@@ -125,7 +130,7 @@ inline __m256i rne_shift_v(__m256i x, __m256i s) {
  * fp8 codes of 8 f32 bit patterns (numerics.h encode_e4m3fn / encode_e5m2, lane by lane):
  * m mantissa bits, bias, the largest finite magnitude code, the NaN code, the overflow code.
  */
-inline __m256i encode_fp8_v(__m256i u, int m, int bias, int max_code, int nan_code, int overflow_code) {
+SCALIFY_LANE __m256i encode_fp8_v(__m256i u, int m, int bias, int max_code, int nan_code, int overflow_code) {
   const int shift = 23 - m, rebias = 127 - bias;
   const __m256i sign = _mm256_and_si256(_mm256_srli_epi32(u, 24), _mm256_set1_epi32(0x80));
   const __m256i abs = _mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff));
@@ -156,18 +161,18 @@ inline void store_bytes(__m256i v, uint8_t* o) {
 }
 
 /** bf16 rounding of 8 f32 bit patterns to nearest even, before the shift by 16. */
-inline __m256i bf16_rne_v(__m256i v) {
+SCALIFY_LANE __m256i bf16_rne_v(__m256i v) {
   return _mm256_add_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(0x7fff)), _mm256_and_si256(_mm256_srli_epi32(v, 16), _mm256_set1_epi32(1)));
 }
-inline __m256i is_nan_bits_v(__m256i v) { return _mm256_cmpgt_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7fffffff)), _mm256_set1_epi32(0x7f800000)); }
+SCALIFY_LANE __m256i is_nan_bits_v(__m256i v) { return _mm256_cmpgt_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7fffffff)), _mm256_set1_epi32(0x7f800000)); }
 /** round_bf16 of 8 lanes. */
-inline __m256i round_bf16_v(__m256i v) {
+SCALIFY_LANE __m256i round_bf16_v(__m256i v) {
   const __m256i r = _mm256_slli_epi32(_mm256_srli_epi32(bf16_rne_v(v), 16), 16);
   const __m256i q = _mm256_and_si256(_mm256_or_si256(v, _mm256_set1_epi32(0x00400000)), _mm256_set1_epi32(static_cast<int>(0xffff0000u)));
   return _mm256_blendv_epi8(r, q, is_nan_bits_v(v));
 }
 /** store_bf16 of 8 lanes. */
-inline __m128i bf16_codes_v(__m256i v) {
+SCALIFY_LANE __m128i bf16_codes_v(__m256i v) {
   const __m256i rounded = _mm256_srli_epi32(bf16_rne_v(v), 16);
   const __m256i hi = _mm256_srli_epi32(v, 16);
   const __m256i low_zero = _mm256_cmpeq_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0xffff)), _mm256_setzero_si256());
@@ -244,7 +249,7 @@ class Fp8Rounding {
     ovf_pos_ = _mm256_set1_ps(table[overflow_code]), ovf_neg_ = _mm256_set1_ps(table[overflow_code | 0x80]);
     nan_pos_ = _mm256_set1_ps(table[nan_code]), nan_neg_ = _mm256_set1_ps(table[nan_code | 0x80]);
   }
-  __m256 operator()(__m256 v) const {
+  SCALIFY_LANE __m256 operator()(__m256 v) const {
     const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), one = _mm256_set1_epi32(1);
     const __m256i u = _mm256_castps_si256(v);
     const __m256i abs = _mm256_and_si256(u, abs_mask);
@@ -283,7 +288,7 @@ inline void round_fp8(float* x, int64_t L, bool e4m3, bool sat, const float* tab
 
 #ifdef SCALIFY_SIMD_F16
 /** store_e5m2 of 8 lanes: NaN images of e5m2 codes back to their codes, else the encoder. */
-inline __m256i e5m2_codes_v(__m256i u) {
+SCALIFY_LANE __m256i e5m2_codes_v(__m256i u) {
   const __m256i c = encode_fp8_v(u, 2, 15, 0x7b, 0x7e, 0x7c);
   const __m256i abs = _mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff));
   const __m256i img = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi32(abs, _mm256_set1_epi32(0x7fa00000)), _mm256_cmpeq_epi32(abs, _mm256_set1_epi32(0x7fc00000))),
