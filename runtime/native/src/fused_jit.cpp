@@ -3,6 +3,7 @@
 // keeps its intermediates in registers and writes its outputs once. The register machine
 // (fused.cpp) stays the reference and runs whatever this does not cover: transcendentals, integer
 // ops, strided views. Each function is checked against its kernel when loaded (plan.cpp jit_bind).
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -158,6 +159,15 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
       for (int a : p.ops[j].args) read[static_cast<size_t>(a)] = true;
   for (int o : p.outputs) read[static_cast<size_t>(o)] = true;
   for (const Reduction& r : p.reductions) read[static_cast<size_t>(r.reg)] = true;
+  // The counted casts, grouped by thresholds: a group's vectors take one rare-lane test, placed
+  // after its last member (the update kernels of scaled Adam count four f16 casts each).
+  const auto counted = [&](size_t j) { return p.ops[j].count && p.ops[j].code == CVT_F_F && !p.regs[n_in + j].scalar && !p.ops[j].unused; };
+  std::map<std::pair<uint32_t, uint32_t>, std::vector<size_t>> groups;
+  for (size_t j = 0; j < p.ops.size(); j++)
+    if (counted(j)) {
+      const CastClasses& c = cast_classes(p.ops[j].dtype, p.ops[j].saturate);
+      groups[{c.flush_max, c.overflow}].push_back(j);
+    }
   // Rank-0 registers: their run's values, broadcast once per block.
   for (size_t r = 0; r < p.regs.size(); r++)
     if (p.regs[r].scalar && read[r]) pre << "  const V " << reg(static_cast<int>(r)) << " = splat(a.sval[" << r << "]);\n";
@@ -196,12 +206,22 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
       if (expr.empty()) return "";
       if (op.round && op.code != CVT_F_F) expr = round(op.dtype, expr, false, fp8);
     }
-    if (op.count && op.code == CVT_F_F) {
+    if (counted(j)) {
       // A counted float cast counts its operand's lanes (bool → float gives exact 0 and 1: nothing
       // to count; int → float has no compiled form).
       const CastClasses& c = cast_classes(op.dtype, op.saturate);
-      pre << "  CastCounter<" << c.flush_max << "u, " << c.overflow << "u> cnt" << js << ";\n";
-      body << "    if (COUNT) cnt" << js << ".add<TL>(" << reg(op.args[0]) << ", n);\n";
+      const std::string kind = "<" + std::to_string(c.flush_max) + "u, " + std::to_string(c.overflow) + "u>";
+      pre << "  CastCounter" << kind << " cnt" << js << ";\n";
+      body << "    const VI m" << js << " = COUNT ? count_bits<TL>(" << reg(op.args[0]) << ", n) : VI{};\n";
+      const std::vector<size_t>& group = groups.at({c.flush_max, c.overflow});
+      if (group.back() == j) {
+        std::string ms, classify;
+        for (size_t k : group) {
+          ms += (ms.empty() ? "m" : ", m") + std::to_string(k);
+          classify += " cnt" + std::to_string(k) + ".classify(m" + std::to_string(k) + ");";
+        }
+        body << "    if (COUNT && any_rare" << kind << "(" << ms << ")) {" << classify << " }\n";
+      }
       tally << "  if (a.tally != nullptr) cnt" << js << ".flush(*a.tally, static_cast<DType>(" << static_cast<int>(op.dtype) << "), fused::CastClasses{" << c.flush_max << "u, "
             << c.overflow << "u, " << c.overflow_stays << "u, " << c.inf_stays << "u, " << c.nan_stays << "u});\n";
     }

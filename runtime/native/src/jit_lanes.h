@@ -256,23 +256,19 @@ class MaxAbsAcc {
 /**
  * The statistics of one counted cast over a block (fused_exec.cpp count_lanes, from the same
  * thresholds of the operands' magnitude bits). Values that flush (0 < |x| ≤ flush_max) or
- * overflow (|x| ≥ overflow, ±Inf and NaN included) are rare, so a vector is tested for either
- * and only a vector holding one is classified, lane by lane.
+ * overflow (|x| ≥ overflow, ±Inf and NaN included) are rare, so vectors are tested for either
+ * (any_rare, once for all the casts of a kernel with the same thresholds) and only a vector
+ * holding one is classified, lane by lane. The thresholds are constants of the type: as members
+ * they were rebuilt into registers for every vector.
  */
 template <uint32_t FlushMax, uint32_t Overflow>
 class CastCounter {
  public:
-  // The rare vectors' classification out of line. The thresholds are constants of the type: as
-  // members they were rebuilt into registers for every vector (3 instructions each).
-  template <bool Tail>
-  SCALIFY_LANE void add(V x, int n) {
-    if (Tail) x = _mm256_and_ps(x, lanes_below(n));  // past the tail: magnitude 0, which counts in no class
-    const VI a = as_i(abs(x));
-    // 0 < a ≤ flush_max ⇔ a − 1 ≤ flush_max − 1 unsigned (a = 0 wraps to the top).
-    const VI am1 = _mm256_sub_epi32(a, _mm256_set1_epi32(1));
-    const VI flushes = FlushMax > 0 ? _mm256_cmpeq_epi32(_mm256_min_epu32(am1, _mm256_set1_epi32(static_cast<int>(FlushMax - 1))), am1) : _mm256_setzero_si256();
-    const VI rare = _mm256_or_si256(flushes, _mm256_cmpgt_epi32(a, _mm256_set1_epi32(static_cast<int>(Overflow - 1))));
-    if (!_mm256_testz_si256(rare, rare)) classify(a);
+  /** Out of line: rare. Classifying a vector without a rare lane adds nothing (add_to's differences). */
+  __attribute__((noinline, cold)) void classify(VI a) {
+    uint32_t l[8];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
+    for (uint32_t m : l) counts_.add<uint32_t>(m, FlushMax, Overflow, 0x7f800000u);
   }
   void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
     fused::LocalCounts out;
@@ -281,14 +277,30 @@ class CastCounter {
   }
 
  private:
-  __attribute__((noinline, cold)) void classify(VI a) {
-    uint32_t l[8];
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
-    for (uint32_t m : l) counts_.add<uint32_t>(m, FlushMax, Overflow, 0x7f800000u);
-  }
-
   fused::ThresholdCounts counts_;  // of the vectors that held a rare value
 };
+
+/** The magnitude bits of a counted cast's operand; past a tail 0, which counts in no class. */
+template <bool Tail>
+SCALIFY_LANE VI count_bits(V x, int n) {
+  if (Tail) x = _mm256_and_ps(x, lanes_below(n));
+  return as_i(abs(x));
+}
+
+/**
+ * Whether any lane of the magnitudes `m` (count_bits of casts with these thresholds) flushes or
+ * overflows: 0 < a ≤ flush_max ⇔ a − 1 ≤ flush_max − 1 unsigned (a = 0 wraps to the top), so
+ * the smallest a − 1 and the largest a over all the vectors decide, one test for all of them.
+ */
+template <uint32_t FlushMax, uint32_t Overflow, class... More>
+SCALIFY_LANE bool any_rare(VI m, More... more) {
+  const VI one = _mm256_set1_epi32(1);
+  VI lo = _mm256_sub_epi32(m, one), hi = m;
+  ((lo = _mm256_min_epu32(lo, _mm256_sub_epi32(more, one)), hi = _mm256_max_epi32(hi, more)), ...);
+  const VI flushes = FlushMax > 0 ? _mm256_cmpeq_epi32(_mm256_min_epu32(lo, _mm256_set1_epi32(static_cast<int>(FlushMax - 1))), lo) : _mm256_setzero_si256();
+  const VI rare = _mm256_or_si256(flushes, _mm256_cmpgt_epi32(hi, _mm256_set1_epi32(static_cast<int>(Overflow - 1))));
+  return !_mm256_testz_si256(rare, rare);
+}
 
 }  // namespace jit
 }  // namespace scalify

@@ -224,6 +224,47 @@ describe("compiled fused kernels", () => {
     counts.compiled.forEach((c, i) => expect(Array.from(c), `case ${i}\n${print(cases[i]!.program)}`).toEqual(Array.from(counts.interpreted[i]!)));
   }, 120_000);
 
+  /**
+   * One kernel counting several casts with the same thresholds (tested together per vector) and
+   * with others: each cast's operand holds flushing and overflowing values in lanes where the
+   * others hold only zeros and ordinary values, so a test that missed any member would miss them.
+   */
+  function castGroups(): { program: Program; args: Tensor[] } {
+    const n = 2 * 2048 + 13;
+    const targets = ["f16", "f16", "f16", "f8e4m3fn", "f8e4m3fn"] as const;
+    const sources = [0, 1, 2, 3, 1];
+    const xs = [0, 1, 2, 3].map(() => new Var({ dtype: "f32", shape: [n] }));
+    const eqs = [];
+    const casts = targets.map((dtype, k) => {
+      const c = new Var({ dtype, shape: [n] });
+      eqs.push(makeEquation("convert_element_type", { new_dtype: dtype, saturate: false }, [xs[sources[k]!]!], [c]));
+      return c;
+    });
+    let sum: Var | undefined;
+    for (const c of casts) {
+      const f = new Var({ dtype: "f32", shape: [n] });
+      eqs.push(makeEquation("convert_element_type", { new_dtype: "f32", saturate: false }, [c], [f]));
+      if (sum) {
+        const next = new Var({ dtype: "f32", shape: [n] });
+        eqs.push(makeEquation("add", {}, [sum, f], [next]));
+        sum = next;
+      } else sum = f;
+    }
+    const value = (k: number, i: number) => (i % 4 !== k ? (i % 3 === 0 ? 0 : 1.5) : i % 7 === 0 ? 2 ** -26 : i % 11 === 0 ? 1e5 : i % 13 === 0 ? -(2 ** -30) : 0.75);
+    const args = xs.map((_, k) => new Tensor("f32", [n], Float32Array.from({ length: n }, (_, i) => value(k, i))));
+    return { program: new Program(xs, [], eqs, [...casts, sum!], ["x0", "x1", "x2", "x3"]), args };
+  }
+
+  it("count every cast of a kernel, whichever of the casts tested together holds the rare lanes", () => {
+    const cases = [castGroups()];
+    const { interpreted, compiled, kernels, counts } = bothWays(cases, true);
+    expect(kernels).toBe(1);
+    expectSame(cases, interpreted, compiled);
+    // f16: 2^-26 and -2^-30 flush, 1e5 overflows; e4m3fn: the same flush, 1e5 → NaN.
+    expect(counts.interpreted[0]!.reduce((x, y) => x + y, 0)).toBeGreaterThan(1000);
+    expect(Array.from(counts.compiled[0]!)).toEqual(Array.from(counts.interpreted[0]!));
+  }, 60_000);
+
   it("fall back to the register machine, with one warning, where the compiler fails", () => {
     const script = `
       import { runNative } from "./runtime/native/backend.js";
