@@ -15,18 +15,14 @@ import { execSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { MODES, type Mode } from "../examples/mnist/model.js";
 import { compileNative, STATS_LENGTH } from "../runtime/native/backend.js";
+import { repoRoot, takeOption } from "./args.js";
 import { mnistStep } from "./mnist-step.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const at = argv.indexOf(name);
-  return at < 0 ? undefined : argv.splice(at, 2)[1];
-};
+const option = (name: string) => takeOption(argv, name);
 const mode = (option("--mode") ?? "fp8") as Mode;
 const steps = Number(option("--steps") ?? 300);
 if (!MODES.includes(mode) || !(steps > 20) || argv.length < 2) {
@@ -36,10 +32,10 @@ if (!MODES.includes(mode) || !(steps > 20) || argv.length < 2) {
 
 /** The addon file of a build: this checkout's, or a revision's built in a temporary directory. */
 function addonOf(rev: string): string {
-  if (rev === ".") return join(root, "runtime/native/build/Release/scalify_native.node");
+  if (rev === ".") return join(repoRoot, "runtime/native/build/Release/scalify_native.node");
   const dir = mkdtempSync(join(tmpdir(), "scalify-ab-"));
-  execSync(`git -C ${JSON.stringify(root)} archive ${JSON.stringify(rev)} runtime/native | tar -x -C ${JSON.stringify(dir)}`);
-  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  execSync(`git -C ${JSON.stringify(repoRoot)} archive ${JSON.stringify(rev)} runtime/native | tar -x -C ${JSON.stringify(dir)}`);
+  symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "scalify-ab", private: true }));
   console.error(`build-ab: building ${rev} in ${dir}…`);
   const built = spawnSync(process.execPath, [join(dir, "runtime/native/build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });

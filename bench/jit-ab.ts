@@ -16,32 +16,31 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Mode } from "../examples/mnist/model.js";
+import { join } from "node:path";
+import { MODES, type Mode } from "../examples/mnist/model.js";
 import { compileNative, STATS_LENGTH } from "../runtime/native/backend.js";
+import { JIT_FLAGS, JIT_MIN_ELEMENTS } from "../runtime/native/jit.js";
 import type { Storage } from "../ir/dtype.js";
+import { repoRoot, takeOption } from "./args.js";
 import { mnistStep } from "./mnist-step.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const at = argv.indexOf(name);
-  return at < 0 ? undefined : argv.splice(at, 2)[1];
-};
+const option = (name: string) => takeOption(argv, name);
 const mode = (option("--mode") ?? "fp8") as Mode;
 const rounds = Number(option("--rounds") ?? 40);
 const top = Number(option("--top") ?? 3);
 const counting = argv.includes("--counts");
+if (!MODES.includes(mode) || !(rounds > 0) || !(top > 0)) {
+  console.error(`usage: jit-ab.ts [--mode ${MODES.join("|")}] [--counts] [--rounds N] [--top K] --variant 'name={"edits":[[re, to]],"headers":dir}' …`);
+  process.exit(2);
+}
 const specs: { name: string; edits: [string, string][]; headers?: string }[] = [];
 for (let v = option("--variant"); v !== undefined; v = option("--variant")) {
   const at = v.indexOf("=");
+  if (at < 1) throw new Error(`--variant ${v}: expected name={"edits":…,"headers":…}`);
   const spec = JSON.parse(v.slice(at + 1)) as { edits?: [string, string][]; headers?: string };
   specs.push({ name: v.slice(0, at), edits: spec.edits ?? [], headers: spec.headers });
 }
-// Same flags as runtime/native/jit.ts.
-const FLAGS = ["-std=c++17", "-O2", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"];
-const MIN_ELEMENTS = 16384;
 
 const { program, args } = mnistStep(mode, false);
 const base = compileNative(program);
@@ -51,12 +50,12 @@ const variants = [{ name: "base", compiled: base }];
 specs.forEach((spec, k) => {
   const compiled = compileNative(program, undefined, { mode: "off" });
   const prefix = `ab${k}_`;
-  let source = compiled.plan.jitSource(prefix, MIN_ELEMENTS);
+  let source = compiled.plan.jitSource(prefix, JIT_MIN_ELEMENTS);
   for (const [re, to] of spec.edits) source = source.replace(new RegExp(re, "g"), to);
   const stem = join(dir, prefix);
   writeFileSync(`${stem}.cpp`, source);
   try {
-    execFileSync(process.env.CXX ?? "c++", [...FLAGS, "-I", spec.headers ?? join(root, "runtime/native/src"), "-o", `${stem}.so`, `${stem}.cpp`], { stdio: ["ignore", "inherit", "inherit"] });
+    execFileSync(process.env.CXX ?? "c++", [...JIT_FLAGS, "-I", spec.headers ?? join(repoRoot, "runtime/native/src"), "-o", `${stem}.so`, `${stem}.cpp`], { stdio: ["ignore", "inherit", "inherit"] });
   } catch {
     console.error(`variant ${spec.name}: ${stem}.cpp does not compile (the compiler's errors are above)`);
     process.exit(1);

@@ -41,7 +41,8 @@ export interface JitReport {
  */
 export const JIT_MIN_ELEMENTS = 16384;
 const PREFIX = "scalify_p";
-const FLAGS = ["-std=c++17", "-O2", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"];
+/** The compiler flags of the compiled kernels (bench/jit-ab.ts builds its variants with them too). */
+export const JIT_FLAGS = ["-std=c++17", "-O2", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"];
 
 let failed: string | undefined;
 
@@ -90,7 +91,7 @@ export function attachCompiledKernels(plans: NativePlan | readonly NativePlan[],
   const include = includeDir();
   if (!include) return giveUp("the addon's sources (runtime/native/src) are not next to its build");
   const cxx = process.env.CXX ?? "c++";
-  const hash = createHash("sha256").update(source).update(cxx).update(FLAGS.join(" "));
+  const hash = createHash("sha256").update(source).update(cxx).update(JIT_FLAGS.join(" "));
   // Every header the emitted code could include is part of the key (a stale object is never reused).
   for (const h of readdirSync(include).filter((f) => f.endsWith(".h")).sort()) hash.update(h).update(readFileSync(join(include, h)));
   let dir: string;
@@ -107,7 +108,7 @@ export function attachCompiledKernels(plans: NativePlan | readonly NativePlan[],
     const t0 = performance.now();
     try {
       writeFileSync(`${stem}.cpp`, source);
-      execFileSync(cxx, [...FLAGS, "-I", include, "-o", `${stem}.so`, `${stem}.cpp`], { stdio: "pipe", timeout: 300_000 });
+      execFileSync(cxx, [...JIT_FLAGS, "-I", include, "-o", `${stem}.so`, `${stem}.cpp`], { stdio: "pipe", timeout: 300_000 });
       renameSync(`${stem}.so`, path); // atomic: another process never loads half an object
     } catch (e) {
       const err = e as { stderr?: Buffer; message: string };
