@@ -11,8 +11,8 @@
 //     --variant 'name={"edits":[["regex","replacement"]],"headers":"dir"}' …
 //
 // An edit applies to every match (flags "g"); `headers` replaces runtime/native/src as the include
-// directory. Example, the cost of three of four counters:
-//   --variant 'one-counter={"edits":[["if \\(COUNT\\) cnt(47|53|59)\\.add<TL>\\([^;]*;",""]]}'
+// directory. Example, what the counted casts' rare-lane tests cost:
+//   --variant 'no-tests={"edits":[["    if \\(COUNT && any_rare[^\\n]*\\n",""]]}'
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
