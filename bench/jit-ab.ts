@@ -8,10 +8,10 @@
 // process both see the same load. (bench/build-ab.ts compares addon builds instead.)
 //
 //   node --import tsx bench/jit-ab.ts [--mode f32|f16|fp8] [--counts] [--rounds N] [--top K] \
-//     --variant 'name={"edits":[["regex","replacement"]],"headers":"dir"}' …
+//     --variant 'name={"edits":[["regex","replacement"]],"headers":"dir","flags":["-O3"]}' …
 //
 // An edit applies to every match (flags "g"); `headers` replaces runtime/native/src as the include
-// directory. Example, what the counted casts' rare-lane tests cost:
+// directory; `flags` are added to the compiler's (say ["-O3"]). Example, what the counted casts' rare-lane tests cost:
 //   --variant 'no-tests={"edits":[["    if \\(COUNT && any_rare[^\\n]*\\n",""]]}'
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MODES, type Mode } from "../examples/mnist/model.js";
 import { compileNative, STATS_LENGTH } from "../runtime/native/backend.js";
-import { JIT_FLAGS, JIT_MIN_ELEMENTS } from "../runtime/native/jit.js";
+import { JIT_MIN_ELEMENTS, jitFlags } from "../runtime/native/jit.js";
 import type { Storage } from "../ir/dtype.js";
 import { repoRoot, takeOption } from "./args.js";
 import { mnistStep } from "./mnist-step.js";
@@ -34,12 +34,12 @@ if (!MODES.includes(mode) || !(rounds > 0) || !(top > 0)) {
   console.error(`usage: jit-ab.ts [--mode ${MODES.join("|")}] [--counts] [--rounds N] [--top K] --variant 'name={"edits":[[re, to]],"headers":dir}' …`);
   process.exit(2);
 }
-const specs: { name: string; edits: [string, string][]; headers?: string }[] = [];
+const specs: { name: string; edits: [string, string][]; headers?: string; flags: string[] }[] = [];
 for (let v = option("--variant"); v !== undefined; v = option("--variant")) {
   const at = v.indexOf("=");
   if (at < 1) throw new Error(`--variant ${v}: expected name={"edits":…,"headers":…}`);
-  const spec = JSON.parse(v.slice(at + 1)) as { edits?: [string, string][]; headers?: string };
-  specs.push({ name: v.slice(0, at), edits: spec.edits ?? [], headers: spec.headers });
+  const spec = JSON.parse(v.slice(at + 1)) as { edits?: [string, string][]; headers?: string; flags?: string[] };
+  specs.push({ name: v.slice(0, at), edits: spec.edits ?? [], headers: spec.headers, flags: spec.flags ?? [] });
 }
 
 const { program, args } = mnistStep(mode, false);
@@ -55,7 +55,8 @@ specs.forEach((spec, k) => {
   const stem = join(dir, prefix);
   writeFileSync(`${stem}.cpp`, source);
   try {
-    execFileSync(process.env.CXX ?? "c++", [...JIT_FLAGS, "-I", spec.headers ?? join(repoRoot, "runtime/native/src"), "-o", `${stem}.so`, `${stem}.cpp`], { stdio: ["ignore", "inherit", "inherit"] });
+    const cxx = process.env.CXX ?? "c++";
+    execFileSync(cxx, [...jitFlags(cxx), ...spec.flags, "-I", spec.headers ?? join(repoRoot, "runtime/native/src"), "-o", `${stem}.so`, `${stem}.cpp`], { stdio: ["ignore", "inherit", "inherit"] });
   } catch {
     console.error(`variant ${spec.name}: ${stem}.cpp does not compile (the compiler's errors are above)`);
     process.exit(1);

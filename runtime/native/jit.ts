@@ -41,8 +41,27 @@ export interface JitReport {
  */
 export const JIT_MIN_ELEMENTS = 16384;
 const PREFIX = "scalify_p";
-/** The compiler flags of the compiled kernels (bench/jit-ab.ts builds its variants with them too). */
-export const JIT_FLAGS = ["-std=c++17", "-O2", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"];
+const FLAGS = ["-std=c++17", "-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"];
+// GCC leaves its scheduler before register allocation off on x86; with it (pressure-aware) the
+// scaled Adam update kernels ran 0.88–0.93× counted (bench/README.md, jit-ab.ts). Clang has no
+// such pass, so the flags go to GCC only.
+const GCC_FLAGS = ["-fschedule-insns", "-fsched-pressure"];
+const gccOf = new Map<string, boolean>();
+
+/** The flags the compiled kernels are built with by `cxx` (bench/jit-ab.ts builds its variants with them too). */
+export function jitFlags(cxx: string): string[] {
+  let gcc = gccOf.get(cxx);
+  if (gcc === undefined) {
+    try {
+      const version = execFileSync(cxx, ["--version"], { stdio: ["ignore", "pipe", "ignore"], timeout: 30_000 }).toString();
+      gcc = !/clang/i.test(version) && /Free Software Foundation/.test(version); // `c++ --version` names neither g++ nor gcc
+    } catch {
+      gcc = false; // the compile will fail and say why
+    }
+    gccOf.set(cxx, gcc);
+  }
+  return gcc ? [...FLAGS, ...GCC_FLAGS] : FLAGS;
+}
 
 let failed: string | undefined;
 
@@ -91,7 +110,8 @@ export function attachCompiledKernels(plans: NativePlan | readonly NativePlan[],
   const include = includeDir();
   if (!include) return giveUp("the addon's sources (runtime/native/src) are not next to its build");
   const cxx = process.env.CXX ?? "c++";
-  const hash = createHash("sha256").update(source).update(cxx).update(JIT_FLAGS.join(" "));
+  const flags = jitFlags(cxx);
+  const hash = createHash("sha256").update(source).update(cxx).update(flags.join(" "));
   // Every header the emitted code could include is part of the key (a stale object is never reused).
   for (const h of readdirSync(include).filter((f) => f.endsWith(".h")).sort()) hash.update(h).update(readFileSync(join(include, h)));
   let dir: string;
@@ -108,7 +128,7 @@ export function attachCompiledKernels(plans: NativePlan | readonly NativePlan[],
     const t0 = performance.now();
     try {
       writeFileSync(`${stem}.cpp`, source);
-      execFileSync(cxx, [...JIT_FLAGS, "-I", include, "-o", `${stem}.so`, `${stem}.cpp`], { stdio: "pipe", timeout: 300_000 });
+      execFileSync(cxx, [...flags, "-I", include, "-o", `${stem}.so`, `${stem}.cpp`], { stdio: "pipe", timeout: 300_000 });
       renameSync(`${stem}.so`, path); // atomic: another process never loads half an object
     } catch (e) {
       const err = e as { stderr?: Buffer; message: string };
