@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
+import { defaultBackend } from "../compiler/api.js";
 import { writeFileAtomic } from "../runtime/write-atomic.js";
 import { displayPath, UsageError } from "./errors.js";
 
@@ -17,7 +18,7 @@ interface TrainCliOptions {
   optimizer: "sgd" | "momentum" | "adam";
   lr: string;
   seed: string;
-  backend: "reference" | "native";
+  backend?: "reference" | "native";
   out?: string;
   resume?: boolean;
   limit?: string;
@@ -74,7 +75,7 @@ export function trainCommand(): Command {
     .addOption(new Option("--optimizer <name>", "the optimizer").choices(["sgd", "momentum", "adam"]).default("adam"))
     .option("--lr <rate>", "learning rate", "0.001")
     .option("--seed <seeds>", "seed of initialisation and data order, or a comma list (e.g. 0,1,2)", "0")
-    .addOption(new Option("--backend <backend>", "the backend").choices(["reference", "native"]).default("reference"))
+    .addOption(new Option("--backend <backend>", "the backend (default: native when the addon is built)").choices(["reference", "native"]))
     .option("--out <dir>", "write metrics.json, mnist.svg/png and checkpoints/<mode>-seed<N>/ here")
     .option("--resume", "continue each run from its checkpoint in --out (up to --epochs in total)")
     .option("--limit <n>", "train on the first n training images only (quick runs)")
@@ -91,6 +92,8 @@ export function trainCommand(): Command {
       const limit = opts.limit === undefined ? undefined : parseCount("--limit", opts.limit);
       const testLimit = opts.testLimit === undefined ? undefined : parseCount("--test-limit", opts.testLimit);
       const hidden = parseCount("--hidden", opts.hidden);
+      // Resolved here, not as the option's default: building the commands must not load the addon.
+      opts.backend ??= defaultBackend();
 
       const t: Train = await import("../examples/mnist/train.js");
       const report = await import("../examples/mnist/report.js");

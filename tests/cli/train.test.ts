@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nativeAvailable } from "../../runtime/native/loader.js";
 import { scalify, tempDir } from "./cli.js";
 
 describe("scalify train mnist", () => {
@@ -16,7 +17,8 @@ describe("scalify train mnist", () => {
     expect(r.stdout).toContain("train acc %");
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
     expect(metrics.config.rescale).toBe("lazy");
-    expect(metrics.runs[0]).toMatchObject({ mode: "fp8", seed: 0, backend: "reference", steps: 1, nonFinite: 0 });
+    // The default backend: native where the addon is built (as for `run` and `sf.jit`).
+    expect(metrics.runs[0]).toMatchObject({ mode: "fp8", seed: 0, backend: nativeAvailable() ? "native" : "reference", steps: 1, nonFinite: 0 });
     expect(metrics.runs[0].epochs[0]).toHaveProperty("testAccuracy");
     expect(metrics.runs[0].casts.f8e4m3fn).toHaveProperty("saturated");
     expect(readFileSync(join(out, "mnist.svg"), "utf8")).toMatch(/^<svg/);
