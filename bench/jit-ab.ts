@@ -7,11 +7,12 @@
 // are bit-identical to base's. Cross-process timings on a busy VM spread by ±25 %; within one
 // process both see the same load. (bench/build-ab.ts compares addon builds instead.)
 //
-//   node --import tsx bench/jit-ab.ts [--mode f32|f16|fp8] [--counts] [--rounds N] [--top K] \
+//   node --import tsx bench/jit-ab.ts [--mode f32|f16|fp8] [--counts] [--rounds N] [--top K] [--from CKPT] \
 //     --variant 'name={"edits":[["regex","replacement"]],"headers":"dir","flags":["-O3"]}' …
 //
 // An edit applies to every match (flags "g"); `headers` replaces runtime/native/src as the include
-// directory; `flags` are added to the compiler's (say ["-O3"]). Example, what the counted casts' rare-lane tests cost:
+// directory; `flags` are added to the compiler's (say ["-O3"]). --from runs the step from a
+// checkpoint of `scalify train … --out DIR` (DIR/checkpoints/<mode>-seed<N>) instead of step 0. Example, what the counted casts' rare-lane tests cost:
 //   --variant 'no-tests={"edits":[["    if \\(COUNT && any_rare[^\\n]*\\n",""]]}'
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -30,6 +31,7 @@ const mode = (option("--mode") ?? "fp8") as Mode;
 const rounds = Number(option("--rounds") ?? 40);
 const top = Number(option("--top") ?? 3);
 const counting = argv.includes("--counts");
+const from = option("--from");
 if (!MODES.includes(mode) || !(rounds > 0) || !(top > 0)) {
   console.error(`usage: jit-ab.ts [--mode ${MODES.join("|")}] [--counts] [--rounds N] [--top K] --variant 'name={"edits":[[re, to]],"headers":dir}' …`);
   process.exit(2);
@@ -42,7 +44,7 @@ for (let v = option("--variant"); v !== undefined; v = option("--variant")) {
   specs.push({ name: v.slice(0, at), edits: spec.edits ?? [], headers: spec.headers, flags: spec.flags ?? [] });
 }
 
-const { program, args } = mnistStep(mode, false);
+const { program, args } = mnistStep(mode, false, from);
 const base = compileNative(program);
 if (!base.jit) throw new Error("no compiled kernels: is SCALIFY_JIT off, or the compiler missing?");
 const dir = mkdtempSync(join(tmpdir(), "scalify-jit-ab-"));

@@ -6,10 +6,13 @@ import type { Program, Tensor } from "../index.js";
 import type { Storage } from "../ir/dtype.js";
 import { loadMnist } from "../examples/mnist/data.js";
 import { mlpLoss, type Mode } from "../examples/mnist/model.js";
-import { BATCH, Batcher, initialState, makeOptimizer, makeTrainStep } from "../examples/mnist/train.js";
+import { BATCH, Batcher, initialState, loadRun, makeOptimizer, makeTrainStep } from "../examples/mnist/train.js";
 
-export function mnistStep(mode: Mode, valueAndGradOnly: boolean): { program: Program; args: Storage[] } {
-  const s = initialState(mode, 0, "adam");
+export function mnistStep(mode: Mode, valueAndGradOnly: boolean, from?: string): { program: Program; args: Storage[] } {
+  // The initial state, or a trained one (a checkpoint of `scalify train … --out DIR`: after some
+  // training the values that flush or overflow in casts are more common than at step 0).
+  const s = from ? loadRun(from) : initialState(mode, 0, "adam");
+  if (s.mode !== mode) throw new Error(`${from} holds a ${s.mode} run, not ${mode}`);
   const { x, labels: y } = new Batcher(loadMnist().train, mode).batch(Array.from({ length: BATCH }, (_, i) => i));
   let program: Program;
   let leaves: unknown[];

@@ -220,7 +220,7 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
           ms += (ms.empty() ? "m" : ", m") + std::to_string(k);
           classify += " cnt" + std::to_string(k) + ".classify(m" + std::to_string(k) + ");";
         }
-        body << "    if (COUNT && any_rare" << kind << "(" << ms << ")) {" << classify << " }\n";
+        body << "    if (COUNT && __builtin_expect(any_rare" << kind << "(" << ms << "), 0)) {" << classify << " }\n";
       }
       tally << "  if (a.tally != nullptr) cnt" << js << ".flush(*a.tally, static_cast<DType>(" << static_cast<int>(op.dtype) << "), fused::CastClasses{" << c.flush_max << "u, "
             << c.overflow << "u, " << c.overflow_stays << "u, " << c.inf_stays << "u, " << c.nan_stays << "u});\n";
