@@ -265,9 +265,9 @@ template <uint32_t FlushMax, uint32_t Overflow>
 class CastCounter {
  public:
   /**
-   * A vector with a rare lane: its flushes are counted lane-wise in a register, inline (in the
-   * f16 training step ~13 000 values flush per step, and a call from the loop saved every live
-   * vector register first); lanes at or above the overflow threshold, out of line.
+   * A vector with a rare lane: its flushes are counted lane-wise, inline (in the f16 training
+   * step ~13 000 values flush per step, and a call from the loop saved every live vector
+   * register first); lanes at or above the overflow threshold, out of line.
    */
   SCALIFY_LANE void classify(VI a) {
     // Nothing of this may be hoisted above the caller's test into the hot path (it was: the
@@ -300,8 +300,8 @@ class CastCounter {
     }
   }
 
-  int32_t flushed_[8] = {};  // per lane
-  fused::ThresholdCounts counts_;         // of the lanes at or above the overflow threshold
+  int32_t flushed_[8] = {};        // per lane
+  fused::ThresholdCounts counts_;  // of the lanes at or above the overflow threshold
 };
 
 /** The magnitude bits of a counted cast's operand; past a tail 0, which counts in no class. */
