@@ -13,7 +13,7 @@
 // An edit applies to every match (flags "g"); `headers` replaces runtime/native/src as the include
 // directory; `flags` are added to the compiler's (say ["-O3"]). --from runs the step from a
 // checkpoint of `scalify train … --out DIR` (DIR/checkpoints/<mode>-seed<N>) instead of step 0. Example, what the counted casts' rare-lane tests cost:
-//   --variant 'no-tests={"edits":[["    if \\(COUNT && any_rare[^\\n]*\\n",""]]}'
+//   --variant 'no-tests={"edits":[["    if \\(COUNT && __builtin_expect[^\\n]*\\n",""]]}'
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,7 +53,11 @@ specs.forEach((spec, k) => {
   const compiled = compileNative(program, undefined, { mode: "off" });
   const prefix = `ab${k}_`;
   let source = compiled.plan.jitSource(prefix, JIT_MIN_ELEMENTS);
-  for (const [re, to] of spec.edits) source = source.replace(new RegExp(re, "g"), to);
+  for (const [re, to] of spec.edits) {
+    const pattern = new RegExp(re, "g");
+    if (!pattern.test(source)) throw new Error(`variant ${spec.name}: the edit /${re}/ matches nothing in the emitted source`);
+    source = source.replace(pattern, to);
+  }
   const stem = join(dir, prefix);
   writeFileSync(`${stem}.cpp`, source);
   try {
