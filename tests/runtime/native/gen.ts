@@ -6,6 +6,7 @@ import { DTYPES, allocStorage, isFloat, type DType, type Storage, type StorageMa
 import { primitiveDef, type Params, type Primitive } from "../../../ir/primitives/catalogue.js";
 import { Literal, makeEquation, Program, Var, type Atom } from "../../../ir/program.js";
 import { size, type Aval } from "../../../ir/shape.js";
+import { interpret } from "../../../runtime/interpreter.js";
 import { decode } from "../../../runtime/numerics/codec.js";
 import { Tensor } from "../../../runtime/tensor.js";
 import { rng } from "../../support/random.js";
@@ -437,6 +438,24 @@ function ulpOf(dtype: DType, x: number): number {
  * Why `got` (native) disagrees with `want` (reference) under `agreement`, or undefined.
  * `bound[i]` is the allowed difference of element i for "sum" (from the terms' magnitudes).
  */
+/** |x| of a tensor: the sign bit cleared (every float format keeps it in its top bit). */
+function absTensor(t: Tensor): Tensor {
+  if (!isFloat(t.dtype)) return t;
+  const s = (t.storage as Storage).slice() as Storage;
+  const u = s instanceof Float32Array ? new Uint32Array(s.buffer) : s;
+  const bits = s instanceof Float32Array ? 0x7fffffff : s instanceof Uint16Array ? 0x7fff : 0x7f;
+  for (let i = 0; i < u.length; i++) u[i] = (u[i]! & bits) >>> 0;
+  return new Tensor(t.dtype, t.shape, s as never);
+}
+
+/** Allowed differences for "sum": 2·(n + 2)·2^-24 times the result on |operands| (n = terms bound). */
+export function sumBounds(program: Parameters<typeof interpret>[0], args: Tensor[], out: number): Float64Array {
+  const mag = interpret(program, args.map(absTensor))[out]!;
+  const n = Math.max(1, ...args.map((a) => size(a.shape)));
+  const v = mag.toFloat32Array();
+  return Float64Array.from(v, (x) => (Number.isNaN(x) ? Infinity : 2 * (n + 2) * 2 ** -24 * Math.abs(x)));
+}
+
 export function disagreement(got: Tensor, want: Tensor, agreement: Agreement, bound?: Float64Array): string | undefined {
   if (got.dtype !== want.dtype || got.shape.join() !== want.shape.join()) return `aval ${got.dtype}[${got.shape}] vs ${want.dtype}[${want.shape}]`;
   const gs = got.storage as Storage;
