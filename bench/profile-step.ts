@@ -3,11 +3,13 @@
 // (gemm, fused elementwise chain, reduction, …) and the top instructions are listed. The modes'
 // plans run in one process, one execution each per round, the order rotating.
 //
-//   node --import tsx bench/profile-step.ts [--counts] [--top N] [--rounds N] [--value-and-grad] [modes…]
+//   node --import tsx bench/profile-step.ts [--counts] [--top N] [--rounds N] [--value-and-grad] [--from DIR] [modes…]
 //
 // Modes default to f32 f16 fp8. --counts runs with the cast counters on, as `scalify train` does;
 // --top N lists N instructions (default 12); --value-and-grad profiles bench (c)'s step (the
-// loss's value and gradient, no optimizer) instead of the training step.
+// loss's value and gradient, no optimizer) instead of the training step; --from DIR starts each
+// mode from the seed-0 checkpoint of a `scalify train … --out DIR` run (DIR/checkpoints/MODE-seed0)
+// instead of the initial state (a trained state flushes more values).
 import { MODES, type Mode } from "../examples/mnist/model.js";
 import { compileNative, STATS_LENGTH } from "../runtime/native/backend.js";
 import type { InstrJSON } from "../runtime/native/plan-json.js";
@@ -32,7 +34,7 @@ interface Profiled {
 }
 
 function prepare(mode: Mode): Profiled {
-  const { program, args } = mnistStep(mode, VALUE_AND_GRAD);
+  const { program, args } = mnistStep(mode, VALUE_AND_GRAD, FROM && `${FROM}/checkpoints/${mode}-seed0`);
   const { plan, lowered } = compileNative(program);
   const counts = COUNTING ? new Float64Array(STATS_LENGTH) : undefined;
   const run = (timings?: Float64Array) => void plan.execute(args, counts, timings);
@@ -92,7 +94,9 @@ const COUNTING = process.argv.includes("--counts");
 const VALUE_AND_GRAD = process.argv.includes("--value-and-grad");
 const topAt = process.argv.indexOf("--top");
 const TOP = topAt > 0 ? Number(process.argv[topAt + 1]) : 12;
-const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--top" && all[i - 1] !== "--rounds");
+const fromAt = process.argv.indexOf("--from");
+const FROM = fromAt > 0 ? process.argv[fromAt + 1] : undefined;
+const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !["--top", "--rounds", "--from"].includes(all[i - 1]!));
 const modes = (named.length ? named : MODES) as Mode[];
 const prepared = modes.map(prepare);
 measure(prepared);

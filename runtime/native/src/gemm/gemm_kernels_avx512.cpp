@@ -20,6 +20,7 @@
 
 #if defined(SF_HAVE_AVX512_UNIT)
 #include "gemm_pack.h"
+#include "gemm_pack_vec.h"
 
 namespace scalify_gemm {
 namespace detail {
@@ -116,8 +117,8 @@ KernelSpec make_f32() {
   s.nw = 512;   // B block 256×512×4 = 512 KB streams from L2 (1 MB)
   s.a_resident = true;
   s.kernel = &kernel_f32_14x32;
-  fill_pack_f32<MR>(s.pack_a);
-  fill_pack_f32<NR>(s.pack_b);
+  fill_pack_avx2<MR, false>(s.pack_a);  // A: row-major (k contiguous) is the common case
+  fill_pack_avx2<NR, true>(s.pack_b);   // B: row-major (columns contiguous) is the common case
   return s;
 }
 
