@@ -159,15 +159,13 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
       for (int a : p.ops[j].args) read[static_cast<size_t>(a)] = true;
   for (int o : p.outputs) read[static_cast<size_t>(o)] = true;
   for (const Reduction& r : p.reductions) read[static_cast<size_t>(r.reg)] = true;
-  // The counted casts, grouped by thresholds: a group's vectors take one rare-lane test, placed
-  // after its last member (the update kernels of scaled Adam count four f16 casts each).
+  // The counted casts, grouped by target (dtype, saturation): a group shares one counter, which
+  // counts its vectors together after the group's last member (the update kernels of scaled Adam
+  // count four f16 casts each).
   const auto counted = [&](size_t j) { return p.ops[j].count && p.ops[j].code == CVT_F_F && !p.regs[n_in + j].scalar && !p.ops[j].unused; };
-  std::map<std::pair<uint32_t, uint32_t>, std::vector<size_t>> groups;
+  std::map<std::pair<int, bool>, std::vector<size_t>> groups;
   for (size_t j = 0; j < p.ops.size(); j++)
-    if (counted(j)) {
-      const CastClasses& c = cast_classes(p.ops[j].dtype, p.ops[j].saturate);
-      groups[{c.flush_max, c.overflow}].push_back(j);
-    }
+    if (counted(j)) groups[{static_cast<int>(p.ops[j].dtype), p.ops[j].saturate}].push_back(j);
   // Rank-0 registers: their run's values, broadcast once per block.
   for (size_t r = 0; r < p.regs.size(); r++)
     if (p.regs[r].scalar && read[r]) pre << "  const V " << reg(static_cast<int>(r)) << " = splat(a.sval[" << r << "]);\n";
@@ -209,21 +207,20 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
     if (counted(j)) {
       // A counted float cast counts its operand's lanes (bool → float gives exact 0 and 1: nothing
       // to count; int → float has no compiled form).
-      const CastClasses& c = cast_classes(op.dtype, op.saturate);
-      const std::string kind = "<" + std::to_string(c.flush_max) + "u, " + std::to_string(c.overflow) + "u>";
-      pre << "  CastCounter" << kind << " cnt" << js << ";\n";
-      body << "    const VI m" << js << " = COUNT ? count_bits<TL>(" << reg(op.args[0]) << ", n) : VI{};\n";
-      const std::vector<size_t>& group = groups.at({c.flush_max, c.overflow});
-      if (group.back() == j) {
-        std::string ms, classify;
-        for (size_t k : group) {
-          ms += (ms.empty() ? "m" : ", m") + std::to_string(k);
-          classify += " cnt" + std::to_string(k) + ".classify(m" + std::to_string(k) + ");";
-        }
-        body << "    if (COUNT && __builtin_expect(any_rare" << kind << "(" << ms << "), 0)) {" << classify << " }\n";
+      const std::vector<size_t>& group = groups.at({static_cast<int>(op.dtype), op.saturate});
+      const std::string cnt = "cnt" + std::to_string(group.front());
+      if (group.front() == j) {
+        const CastClasses& c = cast_classes(op.dtype, op.saturate);
+        pre << "  CastCounter<" << c.flush_max << "u, " << c.overflow << "u> " << cnt << ";\n";
+        tally << "  if (a.tally != nullptr) " << cnt << ".flush(*a.tally, static_cast<DType>(" << static_cast<int>(op.dtype) << "), fused::CastClasses{" << c.flush_max << "u, "
+              << c.overflow << "u, " << c.overflow_stays << "u, " << c.inf_stays << "u, " << c.nan_stays << "u});\n";
       }
-      tally << "  if (a.tally != nullptr) cnt" << js << ".flush(*a.tally, static_cast<DType>(" << static_cast<int>(op.dtype) << "), fused::CastClasses{" << c.flush_max << "u, "
-            << c.overflow << "u, " << c.overflow_stays << "u, " << c.inf_stays << "u, " << c.nan_stays << "u});\n";
+      body << "    const VI m" << js << " = COUNT ? count_bits<TL>(" << reg(op.args[0]) << ", n) : VI{};\n";
+      if (group.back() == j) {
+        std::string ms;
+        for (size_t k : group) ms += (ms.empty() ? "m" : ", m") + std::to_string(k);
+        body << "    if (COUNT) " << cnt << ".count(" << ms << ");\n";
+      }
     }
     if (op.identity_when_one >= 0) {
       const int x = op.args[static_cast<size_t>(1 - op.identity_when_one)];

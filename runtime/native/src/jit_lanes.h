@@ -254,54 +254,63 @@ class MaxAbsAcc {
 };
 
 /**
- * The statistics of one counted cast over a block (fused_exec.cpp count_lanes, from the same
- * thresholds of the operands' magnitude bits). Values that flush (0 < |x| ≤ flush_max) or
- * overflow (|x| ≥ overflow, ±Inf and NaN included) are rare, so vectors are tested for either
- * (any_rare, once for all the casts of a kernel with the same thresholds) and only a vector
- * holding one is classified. The thresholds are constants of the type: as members they were
- * rebuilt into registers for every vector.
+ * The statistics of the counted casts of a kernel to one dtype (same thresholds, one tally) over
+ * a block (fused_exec.cpp count_lanes, from the same thresholds of the operands' magnitude bits).
+ * Flushes (0 < |x| ≤ flush_max) are counted in every vector, branch-free: in a trained f16 state
+ * a large share of the update kernels' vectors hold one, and a test per vector that sent those to
+ * a classifier cost more in mispredictions than counting (the f16 update kernels 0.79–0.84× of
+ * that form, 1.01–1.03× at step 0, where flushes are rare). Overflows (|x| ≥ overflow, ±Inf and
+ * NaN included) stay rare: one test for all the casts, the lanes classified out of line. The
+ * thresholds are constants of the type: as members they were rebuilt into registers every vector.
  */
 template <uint32_t FlushMax, uint32_t Overflow>
 class CastCounter {
  public:
-  /**
-   * A vector with a rare lane: its flushes are counted lane-wise, inline (in the f16 training
-   * step ~13 000 values flush per step, and a call from the loop saved every live vector
-   * register first); lanes at or above the overflow threshold, out of line.
-   */
-  SCALIFY_LANE void classify(VI a) {
-    // Nothing of this may be hoisted above the caller's test into the hot path (it was: the
-    // update kernels of an fp8 step ran 1.04–1.11× with this inline).
-    __asm__ volatile("" : "+x"(a));
+  /** Counts one vector of each cast (`m`, `more`: their count_bits). */
+  template <class... More>
+  SCALIFY_LANE void count(VI m, More... more) {
     if (FlushMax > 0) {
-      const VI am1 = _mm256_sub_epi32(a, _mm256_set1_epi32(1));
-      // In memory, not a register: kept in one across the loop it crowded the hot path's.
-      VI* const f = reinterpret_cast<VI*>(flushed_);
-      _mm256_storeu_si256(f, _mm256_sub_epi32(_mm256_loadu_si256(f), _mm256_cmpeq_epi32(_mm256_min_epu32(am1, _mm256_set1_epi32(static_cast<int>(FlushMax - 1))), am1)));
+      // 0 < a ≤ flush_max ⇔ a − 1 ≤ flush_max − 1 unsigned (a = 0 wraps to the top).
+      const VI one = _mm256_set1_epi32(1), fm1 = _mm256_set1_epi32(static_cast<int>(FlushMax - 1));
+      const auto flushes = [&](VI a) SCALIFY_INLINE {
+        const VI am1 = _mm256_sub_epi32(a, one);
+        return _mm256_cmpeq_epi32(_mm256_min_epu32(am1, fm1), am1);
+      };
+      VI all = flushes(m);
+      ((all = _mm256_add_epi32(all, flushes(more))), ...);
+      flushed_ = _mm256_sub_epi32(flushed_, all);  // masks are −1 per flushing lane
     }
-    const VI high = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(static_cast<int>(Overflow - 1)));
-    if (!_mm256_testz_si256(high, high)) classify_high(a);
+    VI hi = m;
+    ((hi = _mm256_max_epi32(hi, more)), ...);
+    const VI high = _mm256_cmpgt_epi32(hi, _mm256_set1_epi32(static_cast<int>(Overflow - 1)));
+    if (__builtin_expect(!_mm256_testz_si256(high, high), 0)) {
+      classify_high(m, counts_);
+      (classify_high(more, counts_), ...);
+    }
   }
   void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
     fused::LocalCounts out;
     counts_.add_to(c, out);
-    for (int32_t f : flushed_) out.flushed += f;  // at most one per 8 elements of a call: far from 2^31
+    int32_t lanes[8];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), flushed_);
+    for (int32_t f : lanes) out.flushed += f;  // at most one per cast and lane of a call: far from 2^31
     tally.add(d, out);
   }
 
  private:
-  __attribute__((noinline, cold)) void classify_high(VI a) {
+  // Static: with `this` passed to a call in the loop, the flush accumulator would live in memory.
+  __attribute__((noinline, cold)) static void classify_high(VI a, fused::ThresholdCounts& counts) {
     uint32_t l[8];
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
     for (uint32_t m : l) {
-      counts_.over += m >= Overflow;
-      counts_.inf_or_nan += m >= 0x7f800000u;
-      counts_.nan += m > 0x7f800000u;
+      counts.over += m >= Overflow;
+      counts.inf_or_nan += m >= 0x7f800000u;
+      counts.nan += m > 0x7f800000u;
     }
   }
 
-  int32_t flushed_[8] = {};        // per lane
-  fused::ThresholdCounts counts_;  // of the lanes at or above the overflow threshold
+  VI flushed_ = _mm256_setzero_si256();  // per lane, negated mask sums
+  fused::ThresholdCounts counts_;        // of the lanes at or above the overflow threshold
 };
 
 /** The magnitude bits of a counted cast's operand; past a tail 0, which counts in no class. */
@@ -309,21 +318,6 @@ template <bool Tail>
 SCALIFY_LANE VI count_bits(V x, int n) {
   if (Tail) x = _mm256_and_ps(x, lanes_below(n));
   return as_i(abs(x));
-}
-
-/**
- * Whether any lane of the magnitudes `m` (count_bits of casts with these thresholds) flushes or
- * overflows: 0 < a ≤ flush_max ⇔ a − 1 ≤ flush_max − 1 unsigned (a = 0 wraps to the top), so
- * the smallest a − 1 and the largest a over all the vectors decide, one test for all of them.
- */
-template <uint32_t FlushMax, uint32_t Overflow, class... More>
-SCALIFY_LANE bool any_rare(VI m, More... more) {
-  const VI one = _mm256_set1_epi32(1);
-  VI lo = _mm256_sub_epi32(m, one), hi = m;
-  ((lo = _mm256_min_epu32(lo, _mm256_sub_epi32(more, one)), hi = _mm256_max_epi32(hi, more)), ...);
-  const VI flushes = FlushMax > 0 ? _mm256_cmpeq_epi32(_mm256_min_epu32(lo, _mm256_set1_epi32(static_cast<int>(FlushMax - 1))), lo) : _mm256_setzero_si256();
-  const VI rare = _mm256_or_si256(flushes, _mm256_cmpgt_epi32(hi, _mm256_set1_epi32(static_cast<int>(Overflow - 1))));
-  return !_mm256_testz_si256(rare, rare);
 }
 
 }  // namespace jit
