@@ -168,24 +168,39 @@ async function mlpSteps(backend: "native" | "reference"): Promise<Record<string,
 /**
  * (d) through sf.jit, and the yardstick of the "80 % of memory bandwidth" target measured in
  * the same process: the same chain as a plain C++ loop over the addon's pool with warm,
- * reused buffers (`bandwidthBench`), the two taking turns.
+ * reused buffers (`bandwidthBench`), taking turns with sf.jit. Two blocks: sf.jit as a loop
+ * would call it, the result dropped each time (64 MB of fresh memory every call), then with the
+ * result deleted (`Tensor.delete()`: the next call writes into that memory; the delete is timed
+ * too). Each is compared with the loop's median in its own block (interleaved, the fresh
+ * allocations of the first slowed the second by a quarter).
  */
-function chain(g: GemmExports | undefined): { jit: Result; loop: Result } {
+function chain(g: GemmExports | undefined): { jit: Result; jitDelete: Result; loop: Result } {
   const x = sf.fromBits(randomF32(CHAIN_N), "f32", [CHAIN_N]);
   const f = sf.jit((v: Tensor) => sf.nn.relu(sf.ops.add(sf.ops.mul(v, 1.5), 0.25)), { backend: "native" });
-  if (typeof g?.bandwidthBench !== "function") return { jit: { ms: timeIt(() => f(x), REPS, 2) }, loop: { na: nativeUnavailableReason() ?? "the addon has no bandwidthBench export" } };
-  const jit: number[] = [];
-  const loop: number[] = [];
-  for (let i = 0; i < 2; i++) f(x);
-  for (let i = 0; i < REPS; i++) {
-    const t0 = performance.now();
-    f(x);
-    jit.push(performance.now() - t0);
-    // The loop's own timer: its buffers are allocated and written once (warm-up) before it starts.
-    loop.push(g.bandwidthBench({ n: CHAIN_N, reps: 1, warmup: 1 }).times[0]!);
+  const plain = () => f(x);
+  const reuse = () => f(x).delete();
+  if (typeof g?.bandwidthBench !== "function") {
+    const na = { na: nativeUnavailableReason() ?? "the addon has no bandwidthBench export" };
+    return { jit: { ms: timeIt(plain, REPS, 2) }, jitDelete: { ms: timeIt(reuse, REPS, 2) }, loop: na };
   }
-  const [jitMs, loopMs] = [median(jit), median(loop)];
-  return { jit: { ms: jitMs, extra: `${((100 * loopMs) / jitMs).toFixed(0)}% of the C++ loop` }, loop: { ms: loopMs } };
+  const loops: number[] = [];
+  const block = (fn: () => unknown): Result => {
+    const [ours, loop]: number[][] = [[], []];
+    for (let i = 0; i < 2; i++) fn();
+    for (let i = 0; i < REPS; i++) {
+      const t0 = performance.now();
+      fn();
+      ours.push(performance.now() - t0);
+      // The loop's own timer: its buffers are allocated and written once (warm-up) before it starts.
+      loop.push(g.bandwidthBench({ n: CHAIN_N, reps: 1, warmup: 1 }).times[0]!);
+    }
+    loops.push(...loop);
+    const ms = median(ours);
+    return { ms, extra: `${((100 * median(loop)) / ms).toFixed(0)}% of the C++ loop` };
+  };
+  const jit = block(plain);
+  const jitDelete = block(reuse);
+  return { jit, jitDelete, loop: { ms: median(loops) } };
 }
 
 async function child(): Promise<void> {
@@ -206,9 +221,10 @@ async function child(): Promise<void> {
   try {
     const c = chain(gemm);
     out.chain = c.jit;
+    out.chainDelete = c.jitDelete;
     out.chainLoop = c.loop;
   } catch (e) {
-    out.chain = out.chainLoop = na(e);
+    out.chain = out.chainDelete = out.chainLoop = na(e);
   }
   process.stdout.write(`@@RESULT ${JSON.stringify(out)}\n`);
 }
@@ -400,6 +416,7 @@ async function main(): Promise<void> {
     const peer = tfRes(() => tfChain(tf!));
     for (const t of [1, 2]) {
       rows.push({ section: sec, name: "relu(x·s+b)", impl: `native ${t}T (sf.jit)`, r: get(t, "chain"), work: { bytes }, peer, peerName: "tfjs" });
+      rows.push({ section: sec, name: "relu(x·s+b)", impl: `native ${t}T (+delete)`, r: get(t, "chainDelete"), work: { bytes }, peer, peerName: "tfjs" });
       rows.push({ section: sec, name: "relu(x·s+b)", impl: `C++ loop ${t}T`, r: get(t, "chainLoop"), work: { bytes } });
     }
     rows.push({ section: sec, name: "relu(x·s+b)", impl: "tfjs-wasm 1T", r: peer, work: { bytes } });

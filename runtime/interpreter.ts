@@ -1,14 +1,14 @@
 // The reference interpreter: evaluates a Program equation by equation with the kernels of
 // runtime/kernels. It is the oracle for the native backend, so it favours exactness and
 // readability over speed (DESIGN.md "Where the backends must agree").
-import { isDType, type StorageMap } from "../ir/dtype.js";
-import { ScalifyError, ValidationError } from "../ir/errors.js";
+import type { StorageMap } from "../ir/dtype.js";
+import { ScalifyError } from "../ir/errors.js";
 import type { Params, Primitive } from "../ir/primitives/catalogue.js";
 import { isVar, type Atom, type Literal, type Program, type Var } from "../ir/program.js";
 import { avalEquals, avalToString, type Aval } from "../ir/shape.js";
 import { KERNELS, type Kernel, type KernelContext } from "./kernels/index.js";
 import { encode, type CastStats } from "./numerics/codec.js";
-import { operandCheckedAvals } from "./operands.js";
+import { operandCheckedAvals, validateArgs } from "./operands.js";
 import { Tensor } from "./tensor.js";
 
 export type { CastStats };
@@ -64,20 +64,6 @@ export function evalPrimitive<P extends Primitive>(prim: P, params: Params<P>, i
   const outAvals = operandCheckedAvals(prim, params, inputs);
   const kernel: Kernel<P> = KERNELS[prim];
   return checkOutputs(prim, kernel(params, inputs, outAvals, context(opts)), outAvals);
-}
-
-/** Args must be concrete tensors matching the program's inputs one for one. */
-function validateArgs(program: Program, args: readonly unknown[]): Tensor[] {
-  if (args.length !== program.inputs.length)
-    throw new ValidationError(`program ${program.name} takes ${program.inputs.length} arguments, got ${args.length}`, "args");
-  return args.map((a, i) => {
-    const want = program.inputs[i]!.aval;
-    const name = program.inputNames[i] ? ` (${program.inputNames[i]})` : "";
-    if (!(a instanceof Tensor) || !a.isConcrete) throw new ValidationError(`argument${name} must be a concrete Tensor of ${avalToString(want)}`, `args[${i}]`);
-    if (!isDType(a.dtype) || !avalEquals(a.aval, want))
-      throw new ValidationError(`argument${name} must be ${avalToString(want)}, got ${avalToString(a.aval)}`, `args[${i}]`);
-    return a;
-  });
 }
 
 /**

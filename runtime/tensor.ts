@@ -2,6 +2,7 @@
 import { allocStorage, storageMatches, type DType, type Storage, type StorageMap } from "../ir/dtype.js";
 import { ValidationError } from "../ir/errors.js";
 import { isValidShape, shapeToString, size, type Aval, type Shape } from "../ir/shape.js";
+import { releaseStorage } from "./buffer-pool.js";
 import { decode, encode } from "./numerics/codec.js";
 
 /** Nested arrays of numbers, as `toArray()` returns and `array()` accepts. */
@@ -13,7 +14,8 @@ export type NestedNumbers = number | boolean | NestedNumbers[];
  * user code is typed against one class in eager and traced mode alike.
  */
 export class Tensor<D extends DType = DType, S extends Shape = Shape> implements Aval {
-  readonly #storage: StorageMap[D] | undefined;
+  #storage: StorageMap[D] | undefined;
+  #deleted = false;
 
   constructor(
     readonly dtype: D,
@@ -30,13 +32,33 @@ export class Tensor<D extends DType = DType, S extends Shape = Shape> implements
 
   /** The storage: f32 values, f16/bf16 bits, fp8 codes, i32 values or bool bytes. */
   get storage(): StorageMap[D] {
-    if (this.#storage === undefined) throw new TypeError("tensor has no concrete value");
+    if (this.#storage === undefined) throw new TypeError(this.#deleted ? `${this.dtype}${shapeToString(this.shape)} tensor was deleted (Tensor.delete)` : "tensor has no concrete value");
     return this.#storage;
+  }
+
+  /**
+   * Frees the tensor's memory now instead of at garbage collection, as JAX's `Array.delete()`:
+   * the native backend writes later results of the same size into it (large ones: see
+   * runtime/buffer-pool.ts). The tensor, and every typed array over its storage, is empty
+   * afterwards (the memory is detached); reading it throws. A tensor whose storage is a view of
+   * part of a larger buffer only drops its reference.
+   */
+  delete(): void {
+    if (this.#deleted) return;
+    const s = this.storage;
+    this.#deleted = true;
+    this.#storage = undefined;
+    releaseStorage(s);
+  }
+
+  /** Whether delete() was called (as JAX's `Array.is_deleted()`). */
+  isDeleted(): boolean {
+    return this.#deleted;
   }
 
   /** False for tracers: their values exist only when the traced program runs. */
   get isConcrete(): boolean {
-    return this.#storage !== undefined;
+    return this.#storage !== undefined || this.#deleted;
   }
 
   get size(): number {
@@ -73,7 +95,7 @@ export class Tensor<D extends DType = DType, S extends Shape = Shape> implements
   }
 
   toString(): string {
-    return `Tensor(${this.dtype}${shapeToString(this.shape)}, ${JSON.stringify(this.#storage ? this.toArray() : "<traced>")})`;
+    return `Tensor(${this.dtype}${shapeToString(this.shape)}, ${JSON.stringify(this.#storage ? this.toArray() : this.#deleted ? "<deleted>" : "<traced>")})`;
   }
 }
 

@@ -2,14 +2,15 @@
 // (cached per Program object); each run validates the arguments, executes the plan and wraps
 // the results as Tensors. Results agree with the reference interpreter as DESIGN.md "Where the
 // backends must agree" requires (tests/runtime/native).
-import { DTYPES, type StorageMap } from "../../ir/dtype.js";
-import { ScalifyError, ValidationError } from "../../ir/errors.js";
+import { DTYPES, itemSize, type StorageMap } from "../../ir/dtype.js";
+import { ScalifyError } from "../../ir/errors.js";
 import type { Params, Primitive } from "../../ir/primitives/catalogue.js";
 import type { Program } from "../../ir/program.js";
 import { avalEquals, avalToString } from "../../ir/shape.js";
+import { takeBuffer } from "../buffer-pool.js";
 import type { CastStats } from "../numerics/codec.js";
 import { encode } from "../numerics/codec.js";
-import { operandCheckedAvals } from "../operands.js";
+import { operandCheckedAvals, validateArgs } from "../operands.js";
 import { Tensor } from "../tensor.js";
 import { attachCompiledKernels, type JitOptions, type JitReport } from "./jit.js";
 import { nativeAddon, type NativeAddon, type NativePlan, type NativeTensor } from "./loader.js";
@@ -27,6 +28,8 @@ export interface NativeRunOptions {
 interface Compiled {
   lowered: LoweredProgram;
   plan: NativePlan;
+  /** Bytes of each of the plan's outputs (for memory handed back by Tensor.delete). */
+  outputBytes: number[];
   /** The fused kernels that run compiled (jit.ts), if any. */
   jit?: JitReport;
 }
@@ -55,22 +58,13 @@ export function compileNative(program: Program, opts?: LowerOptions, jitOpts?: J
   } catch (e) {
     throw new ScalifyError(`internal error: the native backend rejected the plan of program ${program.name}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const compiled = { lowered, plan, jit: attachCompiledKernels(plan, jitOpts) };
+  const outputBytes = lowered.plan.outputs.map((v) => {
+    const { dtype, shape } = lowered.plan.values[v]!;
+    return shape.reduce((n, d) => n * d, itemSize(dtype));
+  });
+  const compiled = { lowered, plan, outputBytes, jit: attachCompiledKernels(plan, jitOpts) };
   if (!fresh) cache.set(program, compiled);
   return compiled;
-}
-
-/** The same argument checks and messages as the reference interpreter. */
-function validateArgs(program: Program, args: readonly unknown[]): Tensor[] {
-  if (args.length !== program.inputs.length)
-    throw new ValidationError(`program ${program.name} takes ${program.inputs.length} arguments, got ${args.length}`, "args");
-  return args.map((a, i) => {
-    const want = program.inputs[i]!.aval;
-    const name = program.inputNames[i] ? ` (${program.inputNames[i]})` : "";
-    if (!(a instanceof Tensor) || !a.isConcrete) throw new ValidationError(`argument${name} must be a concrete Tensor of ${avalToString(want)}`, `args[${i}]`);
-    if (!avalEquals(a.aval, want)) throw new ValidationError(`argument${name} must be ${avalToString(want)}, got ${avalToString(a.aval)}`, `args[${i}]`);
-    return a;
-  });
 }
 
 /**
@@ -118,11 +112,14 @@ function outputTensor(src: OutputSource, k: number, planOuts: unknown[], args: T
 /** Runs `program` on the native backend and returns its flat outputs (as `interpret` does). */
 export function runNative(program: Program, args: readonly Tensor[], opts: NativeRunOptions = {}): Tensor[] {
   const tensors = validateArgs(program, args);
-  const { lowered, plan } = compileNative(program, opts.lowering, opts.jit);
+  const { lowered, plan, outputBytes } = compileNative(program, opts.lowering, opts.jit);
   const counts = newCounts(opts.castStats);
+  const reuse = outputBytes.map(takeBuffer);
   const outs = plan.execute(
     tensors.map((t) => t.storage),
     counts,
+    undefined,
+    reuse.some((b) => b !== undefined) ? reuse : undefined,
   );
   addStats(opts.castStats, counts);
   const done: Tensor[] = [];

@@ -19,9 +19,11 @@ export interface NativeTensor {
 export interface NativePlan {
   /**
    * Runs the plan on the arguments' storage; adds cast counters to `stats` (see backend.ts) and,
-   * when given, each instruction's nanoseconds to `timings` (one entry per instruction).
+   * when given, each instruction's nanoseconds to `timings` (one entry per instruction); output k
+   * is written into `reuse[k]` when that is an ArrayBuffer of exactly its size (not overlapping
+   * an argument or another output), into new memory otherwise.
    */
-  execute(args: Storage[], stats?: Float64Array, timings?: Float64Array): Storage[];
+  execute(args: Storage[], stats?: Float64Array, timings?: Float64Array, reuse?: (ArrayBuffer | undefined)[]): Storage[];
   readonly arenaBytes: number;
   readonly numInstructions: number;
   /** Speculation guards that missed so far, each one costing a rerun (runtime/native/speculate.ts). */

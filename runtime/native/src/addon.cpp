@@ -1,8 +1,10 @@
 // The N-API entry points of the native backend (node-addon-api, C++ exceptions on):
 //
 //   compile(desc)                       → Plan      (desc: see runtime/native/lower.ts PlanJSON)
-//   Plan#execute(args, stats?, timings?) → outputs  (typed arrays; stats: cast counters added to,
-//                                                   timings: nanoseconds per instruction added to)
+//   Plan#execute(args, stats?, timings?, reuse?) → outputs  (typed arrays; stats: cast counters
+//                                                   added to, timings: nanoseconds per instruction
+//                                                   added to, reuse: per output an ArrayBuffer of
+//                                                   its exact size to write it into, or undefined)
 //   runPrimitive(prim, params, inputs, stats?) → [{dtype, shape, data}]   (one kernel, for tests)
 //   numThreads(), gemmImpl()
 //
@@ -153,6 +155,29 @@ Napi::TypedArray new_storage(Napi::Env env, const Aval& a, void** data) {
   *data = b.Data();
   if (poison_outputs()) std::memset(*data, 0xff, bytes);
   return typed_view(env, a.dtype, b.ArrayBuffer(), b.ByteOffset(), n);
+}
+
+/**
+ * The output of aval `a` in `reuse`, an ArrayBuffer of exactly its size that JavaScript hands back
+ * (memory of a deleted tensor: writing into memory already mapped saves the page faults and
+ * zeroing of a fresh allocation, a pass over memory for a large output). It must not overlap an
+ * argument or another reused output: `taken` holds their byte ranges, this one is added.
+ */
+Napi::TypedArray reused_storage(Napi::Env env, const Aval& a, const Napi::Value& reuse, std::vector<std::pair<const char*, size_t>>* taken, void** data,
+                                const std::string& what) {
+  if (!reuse.IsArrayBuffer()) fail(what + ": expected an ArrayBuffer or undefined");
+  Napi::ArrayBuffer buf = reuse.As<Napi::ArrayBuffer>();
+  const size_t n = static_cast<size_t>(a.size());
+  const size_t bytes = n * static_cast<size_t>(item_size(a.dtype));
+  if (bytes == 0 || buf.ByteLength() != bytes || buf.Data() == nullptr)
+    fail(what + ": the ArrayBuffer must hold exactly " + std::to_string(bytes) + " bytes for " + aval_str(a) + ", it holds " + std::to_string(buf.ByteLength()));
+  const char* p = static_cast<const char*>(buf.Data());
+  for (const auto& [q, len] : *taken)
+    if (p < q + len && q < p + bytes) fail(what + ": the ArrayBuffer overlaps an argument or another output");
+  taken->push_back({p, bytes});
+  *data = buf.Data();
+  if (poison_outputs()) std::memset(*data, 0xff, bytes);
+  return typed_view(env, a.dtype, buf, 0, n);
 }
 
 DType dtype_of(const Napi::Value& v, const std::string& what) {
@@ -361,9 +386,21 @@ class NativePlan : public Napi::ObjectWrap<NativePlan> {
       CastCounts* stats = stats_target(info[1], &counts);
       Napi::Array result = Napi::Array::New(env, plan_->num_outputs());
       std::vector<void*> out;
+      const bool reusing = info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull();
+      Napi::Array reuse;
+      std::vector<std::pair<const char*, size_t>> taken;
+      if (reusing) {
+        reuse = arr_of(info[3], "execute: reuse");
+        if (reuse.Length() != plan_->num_outputs()) fail("execute: reuse must hold one entry per output (" + std::to_string(plan_->num_outputs()) + ")");
+        for (uint32_t k = 0; k < args.Length(); k++)
+          taken.push_back({static_cast<const char*>(in[k]), static_cast<size_t>(plan_->input_aval(k).size()) * static_cast<size_t>(item_size(plan_->input_aval(k).dtype))});
+      }
       for (size_t k = 0; k < plan_->num_outputs(); k++) {
         void* p;
-        result.Set(static_cast<uint32_t>(k), new_storage(env, plan_->output_aval(k), &p));
+        const Napi::Value r = reusing ? reuse.Get(static_cast<uint32_t>(k)) : env.Undefined();
+        const bool fresh = r.IsUndefined() || r.IsNull();
+        result.Set(static_cast<uint32_t>(k), fresh ? new_storage(env, plan_->output_aval(k), &p)
+                                                   : reused_storage(env, plan_->output_aval(k), r, &taken, &p, "execute: reuse " + std::to_string(k)));
         out.push_back(p);
       }
       // Optional profile: a Float64Array with one entry per instruction gets its nanoseconds added.
