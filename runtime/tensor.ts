@@ -32,8 +32,11 @@ export class Tensor<D extends DType = DType, S extends Shape = Shape> implements
 
   /** The storage: f32 values, f16/bf16 bits, fp8 codes, i32 values or bool bytes. */
   get storage(): StorageMap[D] {
-    if (this.#storage === undefined) throw new TypeError(this.#deleted ? `${this.dtype}${shapeToString(this.shape)} tensor was deleted (Tensor.delete)` : "tensor has no concrete value");
-    return this.#storage;
+    const s = this.#storage;
+    if (s === undefined) throw new TypeError(this.#deleted ? `${this.dtype}${shapeToString(this.shape)} tensor was deleted (Tensor.delete)` : "tensor has no concrete value");
+    // Another tensor over the same memory was deleted, which detached it.
+    if (s.byteLength === 0 && s.length === 0 && this.size !== 0) throw new TypeError(`the memory of this ${this.dtype}${shapeToString(this.shape)} tensor was deleted through another tensor sharing it (Tensor.delete)`);
+    return s;
   }
 
   /**

@@ -41,6 +41,17 @@ describe("Tensor.delete", () => {
     expect(t.isDeleted()).toBe(true);
   });
 
+  it("a tensor sharing the deleted memory throws when read, on both backends", () => {
+    const storage = new Float32Array(4).fill(2);
+    const a = sf.fromBits(storage, "f32", [4]);
+    const b = sf.fromBits(storage, "f32", [2, 2]);
+    a.delete();
+    expect(b.isDeleted()).toBe(false);
+    expect(() => b.storage).toThrow(/deleted through another tensor sharing it/);
+    expect(() => sf.jit((x: Tensor) => sf.ops.neg(x), { backend: "native" })(b)).toThrow(/deleted through another tensor/);
+    expect(() => sf.jit((x: Tensor) => sf.ops.neg(x), { backend: "reference" })(b)).toThrow(/deleted through another tensor/);
+  });
+
   it("only drops the reference of storage that is part of a larger buffer (other views keep their data)", () => {
     const whole = new Float32Array(16).fill(7);
     const t = sf.fromBits(whole.subarray(4, 12), "f32", [8]);

@@ -130,7 +130,6 @@ void kernel_6x16(int64_t kcp, const void* av, const void* bv, float* c, int64_t 
 #undef SF_OUT
 }
 
-
 KernelSpec make_spec() {
   KernelSpec s{};
   s.path = Path::Avx2F32;

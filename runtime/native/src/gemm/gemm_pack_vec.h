@@ -14,7 +14,6 @@ namespace scalify_gemm {
 namespace detail {
 namespace {
 
-
 // Eight consecutive source elements decoded to f32.
 template <ElemType T> inline __m256 load8(const typename Src<T>::S* p);
 template <> inline __m256 load8<ElemType::F32>(const float* p) { return _mm256_loadu_ps(p); }
