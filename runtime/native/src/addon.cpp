@@ -430,7 +430,7 @@ class NativePlan : public Napi::ObjectWrap<NativePlan> {
       if (kernels.empty()) return Napi::String::New(env, "");
       const std::string abi = std::to_string(jit::kAbi);
       return Napi::String::New(env, "// Compiled fused kernels of one scalify plan (runtime/native/src/fused_jit.cpp).\n#include \"jit_lanes.h\"\n"
-                                    "using namespace scalify;\nusing namespace scalify::jit;\n"
+                                    "using namespace scalify;\n"
                                     "extern \"C\" int " + prefix + "abi() { return " + abi + "; }\n" + kernels);
     });
   }

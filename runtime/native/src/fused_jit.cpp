@@ -1,5 +1,6 @@
-// The compiled form of a fused kernel: C++ for one block of its program, every register an AVX2
-// value (jit_lanes.h) instead of a block-sized array, so a chain of ops reads its inputs once,
+// The compiled form of a fused kernel: C++ for one block of its program, every register a vector
+// (jit_lanes.h: 8 lanes, or 16 where AVX-512 is targeted and the kernel qualifies) instead of a
+// block-sized array, so a chain of ops reads its inputs once,
 // keeps its intermediates in registers and writes its outputs once. The register machine
 // (fused.cpp) stays the reference and runs whatever this does not cover: transcendentals, integer
 // ops, strided views. Each function is checked against its kernel when loaded (plan.cpp jit_bind).
@@ -130,6 +131,41 @@ std::string store(DType d, size_t k, const std::string& x, const VOp* cast) {
   return "";
 }
 
+/**
+ * Whether the kernel has a 16-lane form (jit_lanes.h w16): f32 and f16 values only, arithmetic
+ * that w16 holds, sums and max-abs reductions, no views. The scaled optimizers' update kernels
+ * qualify, and they are bound by arithmetic, not memory.
+ */
+bool w16_form(const JitProgram& p) {
+  const size_t n_in = static_cast<size_t>(p.n_in);
+  const auto wide = [](DType d) { return d == DType::F32 || d == DType::F16; };
+  for (size_t r = 0; r < p.regs.size(); r++)
+    if (!p.regs[r].scalar && (p.regs[r].view || !wide(p.regs[r].dtype))) return false;
+  for (size_t j = 0; j < p.ops.size(); j++) {
+    const VOp& op = p.ops[j];
+    if (p.regs[n_in + j].scalar || op.unused) continue;
+    switch (op.code) {
+      case F_NEG: case F_ABS: case F_SQRT: case F_ADD: case F_SUB: case F_MUL: case F_DIV: case F_IPOW: case COPY: case BCAST: case LITERAL: break;
+      case CVT_F_F:
+        if (op.encode_at_store) return false;
+        break;
+      default: return false;
+    }
+    if (op.round && op.dtype != DType::F16) return false;
+  }
+  for (const Reduction& red : p.reductions)
+    if (red.op != RedOp::Sum && red.op != RedOp::MaxAbs) return false;
+  // An f16 output is stored from the codes its rounding made (w16 has no f16_codes).
+  for (int o : p.outputs) {
+    const size_t r = static_cast<size_t>(o);
+    if (p.regs[r].scalar || p.regs[r].dtype != DType::F16) continue;
+    if (r < n_in) return false;
+    const VOp& op = p.ops[r - n_in];
+    if (op.identity_when_one >= 0 || !(op.code == CVT_F_F || op.round)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string jit_emit(const std::string& name, const JitProgram& p) {
@@ -196,8 +232,8 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
       // image gives them back, NaNs included) instead of converting again.
       const std::string unrounded = op.code == CVT_F_F ? reg(op.args[0]) : op_expr(op, static_cast<int>(j), p, fp8);
       if (unrounded.empty()) return "";
-      body << "    const __m128i h" << r << " = simd::f16_round_codes_v(" << unrounded << ");\n";
-      expr = "simd::f16_rounded_image_v(h" + std::to_string(r) + ")";
+      body << "    const HV h" << r << " = f16_round_codes(" << unrounded << ");\n";
+      expr = "f16_rounded_image(h" + std::to_string(r) + ")";
       codes[r] = true;
     } else {
       expr = op_expr(op, static_cast<int>(j), p, fp8);
@@ -255,7 +291,10 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
         << (e4 ? "e4m3fn" : "e5m2") << ");\n  auto round_" << f << " = [&](V v) SCALIFY_INLINE { return round_" << f << "_obj(v); };\n";
   }
   std::ostringstream out;
-  out << "extern \"C\" void " << name << "(const Args& a) {\n";
+  out << "extern \"C\" void " << name << "(const jit::Args& a) {\n";
+  // The lane library: 16 lanes where the compiler targets AVX-512 and the kernel has that form.
+  if (w16_form(p)) out << "#if SCALIFY_JIT_W16\n  using namespace scalify::jit::w16;\n#else\n  using namespace scalify::jit::w8;\n#endif\n";
+  else out << "  using namespace scalify::jit::w8;\n";
   // The buffers in locals: read through `a` after every store (which might alias it), they were
   // loaded again for each vector.
   for (size_t i = 0; i < n_in; i++) out << "  const void* const in" << i << " = a.in[" << i << "];\n";
@@ -270,8 +309,8 @@ std::string jit_emit(const std::string& name, const JitProgram& p) {
     out << "    }\n";
   }
   out << body.str();
-  if (any_view) out << "    col += 8;\n";
-  out << "  };\n  auto blocks = [&](auto ones, auto count) SCALIFY_INLINE {\n    int i = 0;\n    for (; i + 8 <= a.L; i += 8) body(a.start + i, 8, std::false_type{}, ones, count);\n";
+  if (any_view) out << "    col += kLanes;\n";
+  out << "  };\n  auto blocks = [&](auto ones, auto count) SCALIFY_INLINE {\n    int i = 0;\n    for (; i + kLanes <= a.L; i += kLanes) body(a.start + i, kLanes, std::false_type{}, ones, count);\n";
   out << "    if (i < a.L) body(a.start + i, a.L - i, std::true_type{}, ones, count);\n  };\n";
   // A copy of the loop for counting runs: uncounted ones skip the counters' tests altogether.
   if (tally.str().empty()) out << "  auto run = [&](auto ones) SCALIFY_INLINE { blocks(ones, std::false_type{}); };\n";

@@ -11,7 +11,7 @@ namespace scalify {
 namespace jit {
 
 /** Changes whenever Args or the emitted code's contract does: objects of another version are not loaded. */
-constexpr int kAbi = 3;
+constexpr int kAbi = 4;
 
 /**
  * Partial sums of a fused kernel's sum reductions, per block: one AVX2 register's worth. The

@@ -1,10 +1,12 @@
-// The 8-lane functions of the fused kernels' compiled form. fused_jit.cpp writes, per fused
-// kernel, a C++ function of one block whose registers are AVX2 values instead of the register
+// The lane functions of the fused kernels' compiled form. fused_jit.cpp writes, per fused kernel,
+// a C++ function of one block whose registers are vector values instead of the register
 // machine's block-sized arrays; the system compiler builds it when a plan is compiled
 // (runtime/native/jit.ts) and the kernel calls it in place of its op loop. Each function here is
-// the 8-lane form of one of the machine's loops (fused_exec.cpp, fused.cpp's reductions, the cast
+// a vector form of one of the machine's loops (fused_exec.cpp, fused.cpp's reductions, the cast
 // counting), bit for bit but for which NaN an arithmetic op on two NaNs returns (DESIGN.md
 // compares those as NaN); the tests run every op both ways (tests/runtime/native/jit.test.ts).
+// Two widths with the same names: w8 (AVX2, every kernel) and w16 (AVX-512, kernels of f32 and
+// f16 arithmetic); an emitted kernel picks one with a using-directive.
 #pragma once
 
 #include <immintrin.h>
@@ -24,8 +26,14 @@
 namespace scalify {
 namespace jit {
 
+// The 8-lane library (AVX2): every kernel has this form. Kernels of f32 and f16 arithmetic also
+// have a 16-lane form (namespace w16 below), used where the compiler targets AVX-512.
+namespace w8 {
+
+constexpr int kLanes = 8;
 using V = __m256;
 using VI = __m256i;
+using HV = __m128i;  // f16 codes of a vector
 SCALIFY_LANE V as_f(VI x) { return _mm256_castsi256_ps(x); }
 SCALIFY_LANE VI as_i(V x) { return _mm256_castps_si256(x); }
 SCALIFY_LANE V splat(uint32_t bits) { return as_f(_mm256_set1_epi32(static_cast<int>(bits))); }
@@ -157,6 +165,10 @@ SCALIFY_LANE V bool_not(V p) { return _mm256_and_ps(is_zero_bits(p), splat(1)); 
 SCALIFY_LANE V bool_and(V p, V q) { return _mm256_andnot_ps(_mm256_or_ps(is_zero_bits(p), is_zero_bits(q)), splat(1)); }
 SCALIFY_LANE V bool_or(V p, V q) { return _mm256_andnot_ps(_mm256_and_ps(is_zero_bits(p), is_zero_bits(q)), splat(1)); }
 SCALIFY_LANE V round_f16(V v) { return simd::round_f16_v(v); }
+/** The f16 codes of the lanes (round to nearest even, overflow → ±Inf; NaNs quiet). */
+SCALIFY_LANE HV f16_round_codes(V v) { return simd::f16_round_codes_v(v); }
+/** The f32 images of f16_round_codes (no NaN needs a payload fix-up: they are quiet). */
+SCALIFY_LANE V f16_rounded_image(HV h) { return simd::f16_rounded_image_v(h); }
 SCALIFY_LANE V round_bf16(V v) { return as_f(simd::round_bf16_v(as_i(v))); }
 
 // ---- reductions: one block's part, as fused.cpp reduce_block computes it ----
@@ -320,5 +332,192 @@ SCALIFY_LANE VI count_bits(V x, int n) {
   return as_i(abs(x));
 }
 
+}  // namespace w8
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && defined(__AVX512VL__) && defined(__F16C__)
+#define SCALIFY_JIT_W16 1
+/**
+ * The 16-lane (AVX-512) forms of the functions that kernels of f32 and f16 arithmetic call
+ * (fused_jit.cpp w16_form decides which kernels qualify). Same results bit for bit, counts and
+ * NaN payloads included: tails are masked to code 0 as w8 fills them; the sums take a vector's
+ * two halves in element order into w8's 8 partial sums; a tail adds +0 to a partial sum where w8
+ * adds nothing, which changes no sum (they are never −0).
+ */
+namespace w16 {
+
+constexpr int kLanes = 16;
+using V = __m512;
+using VI = __m512i;
+using HV = __m256i;  // f16 codes of a vector
+SCALIFY_LANE V as_f(VI x) { return _mm512_castsi512_ps(x); }
+SCALIFY_LANE VI as_i(V x) { return _mm512_castps_si512(x); }
+SCALIFY_LANE V splat(uint32_t bits) { return as_f(_mm512_set1_epi32(static_cast<int>(bits))); }
+SCALIFY_LANE V splat_f(float x) { return _mm512_set1_ps(x); }
+/** Lanes below n (0 ≤ n ≤ 16). */
+SCALIFY_LANE __mmask16 below(int n) { return static_cast<__mmask16>((1u << n) - 1u); }
+
+/** f32 bits of f16 codes, NaN payloads kept (w8: simd::f16_to_f32_bits). */
+SCALIFY_LANE VI f16_to_f32_bits(HV h) {
+  const V f = _mm512_cvtph_ps(h);
+  const __mmask16 nan = _mm512_cmp_ps_mask(f, f, _CMP_UNORD_Q);
+  if (nan == 0) return as_i(f);
+  const VI hw = _mm512_cvtepu16_epi32(h);
+  const VI bits = _mm512_or_si512(_mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(hw, _mm512_set1_epi32(0x8000)), 16), _mm512_set1_epi32(0x7f800000)),
+                                  _mm512_slli_epi32(_mm512_and_si512(hw, _mm512_set1_epi32(0x3ff)), 13));
+  return _mm512_mask_blend_epi32(nan, as_i(f), bits);
+}
+
+template <bool Tail>
+SCALIFY_LANE V ld_f32(const void* p, int64_t e, int n) {
+  const float* s = static_cast<const float*>(p) + e;
+  return Tail ? _mm512_maskz_loadu_ps(below(n), s) : _mm512_loadu_ps(s);
+}
+template <bool Tail>
+SCALIFY_LANE V ld_f16(const void* p, int64_t e, int n) {
+  const uint16_t* s = static_cast<const uint16_t*>(p) + e;
+  return as_f(f16_to_f32_bits(Tail ? _mm256_maskz_loadu_epi16(below(n), s) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s))));
+}
+/** f32 lanes; `stream`: around the cache, as two 32-byte halves (the caller checked 32-byte alignment). */
+template <bool Tail>
+SCALIFY_LANE void st_f32(void* p, int64_t e, int n, V v, bool stream) {
+  float* d = static_cast<float*>(p) + e;
+  if (Tail) {
+    _mm512_mask_storeu_ps(d, below(n), v);
+  } else if (stream) {
+    _mm256_stream_ps(d, _mm512_castps512_ps256(v));
+    _mm256_stream_ps(d + 8, _mm512_extractf32x8_ps(v, 1));
+  } else {
+    _mm512_storeu_ps(d, v);
+  }
+}
+template <bool Tail>
+SCALIFY_LANE void st_u16(void* p, int64_t e, int n, HV codes) {
+  uint16_t* d = static_cast<uint16_t*>(p) + e;
+  if (Tail) _mm256_mask_storeu_epi16(d, below(n), codes);
+  else _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), codes);
+}
+
+SCALIFY_LANE V add(V a, V b) { return _mm512_add_ps(a, b); }
+SCALIFY_LANE V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+SCALIFY_LANE V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+SCALIFY_LANE V div(V a, V b) { return _mm512_div_ps(a, b); }
+SCALIFY_LANE V neg(V a) { return as_f(_mm512_xor_si512(as_i(a), _mm512_set1_epi32(static_cast<int>(0x80000000u)))); }
+SCALIFY_LANE V abs(V a) { return as_f(_mm512_and_si512(as_i(a), _mm512_set1_epi32(0x7fffffff))); }
+SCALIFY_LANE V sqrt(V a) { return _mm512_sqrt_ps(a); }
+SCALIFY_LANE HV f16_round_codes(V v) { return _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+SCALIFY_LANE V f16_rounded_image(HV h) { return _mm512_cvtph_ps(h); }
+SCALIFY_LANE V round_f16(V v) { return f16_rounded_image(f16_round_codes(v)); }
+/** PartialSums<kSumLanes = 8>: a vector's low half, then its high half, as two w8 vectors. */
+class SumAcc {
+ public:
+  template <bool Tail>
+  SCALIFY_LANE void add(V x, int n) {
+    if (Tail) x = _mm512_maskz_mov_ps(below(n), x);  // +0: the partial sums are never −0
+    acc_ = _mm256_add_ps(acc_, _mm512_castps512_ps256(x));
+    acc_ = _mm256_add_ps(acc_, _mm512_extractf32x8_ps(x, 1));
+  }
+  float result() const {
+    static_assert(kSumLanes == 8, "w8's one register of partial sums");
+    float p[8];
+    _mm256_storeu_ps(p, acc_);
+    return PartialSums<8>::tree(p);
+  }
+
+ private:
+  __m256 acc_ = _mm256_setzero_ps();
+};
+
+/** The first NaN lane of a block, kept until the block's end. */
+class FirstNan {
+ public:
+  void see(V x) {
+    if (has_) return;
+    float l[16];
+    _mm512_storeu_ps(l, x);
+    for (float v : l)
+      if (v != v) {
+        nan_ = v;
+        has_ = true;
+        return;
+      }
+  }
+  bool has() const { return has_; }
+  float value() const { return nan_; }
+
+ private:
+  bool has_ = false;
+  float nan_ = 0;
+};
+
+/** max_abs: the largest magnitude bits, or |the block's first NaN|. */
+class MaxAbsAcc {
+ public:
+  template <bool Tail>
+  SCALIFY_LANE void add(V x, int n) {
+    if (Tail) x = _mm512_maskz_mov_ps(below(n), x);
+    if (_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q) != 0) first_.see(x);
+    most_ = _mm512_max_epi32(most_, as_i(abs(x)));
+  }
+  float result() const {
+    if (first_.has()) return std::fabs(first_.value());
+    return f32_from_bits(static_cast<uint32_t>(_mm512_reduce_max_epi32(most_)));
+  }
+
+ private:
+  VI most_ = _mm512_setzero_si512();
+  FirstNan first_;
+};
+
+/** w8::CastCounter on 16 lanes: flushes counted from masks on the scalar ports, overflows tested. */
+template <uint32_t FlushMax, uint32_t Overflow>
+class CastCounter {
+ public:
+  template <class... More>
+  SCALIFY_LANE void count(VI m, More... more) {
+    if (FlushMax > 0) {
+      const VI fm = _mm512_set1_epi32(static_cast<int>(FlushMax));
+      const auto flushes = [&](VI a) SCALIFY_INLINE { return __builtin_popcount(_mm512_mask_cmple_epu32_mask(_mm512_test_epi32_mask(a, a), a, fm)); };
+      int all = flushes(m);
+      ((all += flushes(more)), ...);
+      flushed_ += all;
+    }
+    VI hi = m;
+    ((hi = _mm512_max_epi32(hi, more)), ...);
+    if (__builtin_expect(_mm512_cmpgt_epi32_mask(hi, _mm512_set1_epi32(static_cast<int>(Overflow - 1))) != 0, 0)) {
+      classify_high(m, counts_);
+      (classify_high(more, counts_), ...);
+    }
+  }
+  void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
+    fused::LocalCounts out;
+    counts_.add_to(c, out);
+    out.flushed += flushed_;
+    tally.add(d, out);
+  }
+
+ private:
+  __attribute__((noinline, cold)) static void classify_high(VI a, fused::ThresholdCounts& counts) {
+    uint32_t l[16];
+    _mm512_storeu_si512(l, a);
+    for (uint32_t m : l) {
+      counts.over += m >= Overflow;
+      counts.inf_or_nan += m >= 0x7f800000u;
+      counts.nan += m > 0x7f800000u;
+    }
+  }
+
+  int64_t flushed_ = 0;
+  fused::ThresholdCounts counts_;
+};
+
+/** The magnitude bits of a counted cast's operand; past a tail 0, which counts in no class. */
+template <bool Tail>
+SCALIFY_LANE VI count_bits(V x, int n) {
+  if (Tail) x = _mm512_maskz_mov_ps(below(n), x);
+  return as_i(abs(x));
+}
+
+}  // namespace w16
+#endif
 }  // namespace jit
 }  // namespace scalify

@@ -265,6 +265,67 @@ describe("compiled fused kernels", () => {
     expect(Array.from(counts.compiled[0]!)).toEqual(Array.from(counts.interpreted[0]!));
   }, 60_000);
 
+  /**
+   * A kernel of the 16-lane form (jit_lanes.h w16: f32 and f16 arithmetic, counted f16 casts,
+   * sums and max-abs reductions): the scaled Adam update's shape of work, on values with NaN
+   * payloads (f16 signalling ones among them), ±0, ±Inf, subnormals, values that flush and
+   * overflow in f16, over lengths that end in tails of every size.
+   */
+  function wideForm(n: number, seed: number): { program: Program; args: Tensor[] } {
+    const r = rng(seed);
+    const SPECIAL = [0, 0x80000000, 1, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00001, 0x7f800001, 0x477ff000, 0x47800000, 0x33000000, 0xb3000001, 0x387fc000, 0x2f000000];
+    const F16_SPECIAL = [0x7c01, 0xfe00, 0x7e55, 0x7c00, 0xfc00, 0x8000, 0x0001, 0x03ff, 0x7bff];
+    const f32 = (nan: boolean) =>
+      new Tensor("f32", [n], new Float32Array(Uint32Array.from({ length: n }, (_, i) => (nan && i % 29 === 3 ? SPECIAL[(i >> 5) % SPECIAL.length]! : new Uint32Array(new Float32Array([(r() - 0.5) * 2 ** randInt(r, -28, 18)]).buffer)[0]!) >>> 0).buffer));
+    const f16 = () => new Tensor("f16", [n], Uint16Array.from({ length: n }, (_, i) => (i % 37 === 5 ? F16_SPECIAL[(i >> 6) % F16_SPECIAL.length]! : Math.floor(r() * 0x7c00) | (r() < 0.5 ? 0x8000 : 0))));
+    const [g, p16, m16] = [new Var({ dtype: "f32", shape: [n] }), new Var({ dtype: "f16", shape: [n] }), new Var({ dtype: "f16", shape: [n] })];
+    const s = new Var({ dtype: "f32", shape: [] });
+    const eqs: ReturnType<typeof makeEquation>[] = [];
+    const v = (dtype: "f32" | "f16", shape: number[] = [n]) => new Var({ dtype, shape });
+    const emit = (prim: string, params: object, ins: (Var | Literal)[], dtype: "f32" | "f16" = "f32", shape: number[] = [n]) => {
+      const o = v(dtype, shape);
+      eqs.push(makeEquation(prim as never, params as never, ins, [o]));
+      return o;
+    };
+    const cvt = (x: Var, d: "f32" | "f16") => emit("convert_element_type", { new_dtype: d, saturate: false }, [x], d);
+    const gh = cvt(g, "f16");
+    const gf = cvt(gh, "f32");
+    const pf = cvt(p16, "f32");
+    const mf = cvt(m16, "f32");
+    const sb = emit("broadcast_in_dim", { shape: [n], broadcast_dimensions: [] }, [s]);
+    const m1 = emit("add", {}, [emit("mul", {}, [mf, new Literal(0.9, "f32")]), emit("mul", {}, [gf, new Literal(0.1, "f32")])]);
+    const v1 = emit("integer_pow", { y: 2 }, [gf]);
+    const den = emit("add", {}, [emit("sqrt", {}, [emit("abs", {}, [v1])]), new Literal(1e-8, "f32")]);
+    const step = emit("div", {}, [emit("mul", {}, [m1, sb]), den]);
+    const p1 = emit("sub", {}, [pf, emit("neg", {}, [emit("neg", {}, [step])])]);
+    const ph = cvt(p1, "f16");
+    const mh = cvt(m1, "f16");
+    const sum = emit("reduce_sum", { axes: [0] }, [cvt(ph, "f32")], "f32", []);
+    const most = emit("reduce_max", { axes: [0] }, [emit("abs", {}, [m1])], "f32", []);
+    // Data movement (bit for bit, signalling NaNs included), and a sum of finite values (its order).
+    const negp = emit("neg", {}, [p16], "f16");
+    const c = v("f32");
+    const finiteSum = emit("reduce_sum", { axes: [0] }, [emit("mul", {}, [c, sb])], "f32", []);
+    const outputs = [ph, mh, pf, negp, p1, sum, most, finiteSum];
+    const args = [f32(true), f16(), f16(), new Tensor("f32", [], Float32Array.of(0.5)), f32(false)];
+    return { program: new Program([g, p16, m16, s, c], [], eqs, outputs, ["g", "p", "m", "s", "c"]), args };
+  }
+
+  it("have a 16-lane form for f32/f16 arithmetic that agrees bit for bit, counts and NaN payloads included (AVX-512 where the compiler targets it)", () => {
+    const cases = [1, 15, 16, 17, 31, 2048, 2048 + 16 * 3 + 7, 3 * 2048 + 9].map((n, i) => wideForm(n, 100 + i));
+    const plan = compileNative(cases[5]!.program, undefined, { mode: "off" }).plan;
+    expect(plan.jitSource("p_", 0)).toContain("using namespace scalify::jit::w16;");
+    const { interpreted, compiled, kernels, counts } = bothWays(cases, true);
+    expect(kernels).toBe(2 * cases.length); // the update's kernel and the finite sum's
+    expectSame(cases, interpreted, compiled);
+    // A decode and a sign flip byte for byte, NaN payloads kept (arithmetic on two NaNs may return either).
+    cases.forEach((_, i) => [2, 3].forEach((k) => expect(Array.from(bytes(compiled[i]![k]!.storage)), `case ${i}, output ${k}`).toEqual(Array.from(bytes(interpreted[i]![k]!.storage)))));
+    expect(counts.interpreted.reduce((x, c) => x + c.reduce((a, b) => a + b, 0), 0)).toBeGreaterThan(100);
+    counts.compiled.forEach((c, i) => expect(Array.from(c), `case ${i}`).toEqual(Array.from(counts.interpreted[i]!)));
+    const uncounted = bothWays(cases);
+    expectSame(cases, uncounted.interpreted, uncounted.compiled);
+  }, 120_000);
+
   it("fall back to the register machine, with one warning, where the compiler fails", () => {
     const script = `
       import { runNative } from "./runtime/native/backend.js";
