@@ -1,7 +1,7 @@
 // The compiled form of a fused kernel: C++ for one block of its program, every register a vector
 // (jit_lanes.h: 8 lanes, or 16 where AVX-512 is targeted and the kernel qualifies) instead of a
-// block-sized array, so a chain of ops reads its inputs once,
-// keeps its intermediates in registers and writes its outputs once. The register machine
+// block-sized array, so a chain of ops reads its inputs once, keeps its intermediates in
+// registers and writes its outputs once. The register machine
 // (fused.cpp) stays the reference and runs whatever this does not cover: transcendentals, integer
 // ops, strided views. Each function is checked against its kernel when loaded (plan.cpp jit_bind).
 #include <map>
