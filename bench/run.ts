@@ -187,7 +187,8 @@ function chain(g: GemmExports | undefined): { jit: Result; jitDelete: Result; lo
   const block = (fn: () => unknown): Result => {
     const [ours, loop]: number[][] = [[], []];
     for (let i = 0; i < 2; i++) fn();
-    for (let i = 0; i < REPS; i++) {
+    // 3 × REPS: a call takes a few ms, and the host's slow stretches move a median of 9 by ±20 %.
+    for (let i = 0; i < 3 * REPS; i++) {
       const t0 = performance.now();
       fn();
       ours.push(performance.now() - t0);
