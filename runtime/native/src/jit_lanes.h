@@ -26,6 +26,43 @@
 namespace scalify {
 namespace jit {
 
+// ---- shared by both widths ----
+
+/** The first NaN lane of a block (lanes in element order), kept until the block's end. */
+template <class Vec>
+class FirstNanOf {
+ public:
+  void see(Vec x) {
+    if (has_) return;
+    float l[sizeof(Vec) / 4];
+    std::memcpy(l, &x, sizeof l);
+    for (float v : l)
+      if (v != v) {
+        nan_ = v;
+        has_ = true;
+        return;
+      }
+  }
+  bool has() const { return has_; }
+  float value() const { return nan_; }
+
+ private:
+  bool has_ = false;
+  float nan_ = 0;
+};
+
+/** A counted cast's lanes at or above its overflow threshold, by class (rare: out of line). */
+template <uint32_t Overflow, class VecI>
+__attribute__((noinline, cold)) void classify_high(VecI a, fused::ThresholdCounts& counts) {
+  uint32_t l[sizeof(VecI) / 4];
+  std::memcpy(l, &a, sizeof l);
+  for (uint32_t m : l) {
+    counts.over += m >= Overflow;
+    counts.inf_or_nan += m >= 0x7f800000u;
+    counts.nan += m > 0x7f800000u;
+  }
+}
+
 // The 8-lane library (AVX2): every kernel has this form. Kernels of f32 and f16 arithmetic also
 // have a 16-lane form (namespace w16 below), used where the compiler targets AVX-512.
 namespace w8 {
@@ -192,27 +229,7 @@ class SumAcc {
   V acc_ = _mm256_setzero_ps();
 };
 
-/** The first NaN lane of a block, kept until the block's end. */
-class FirstNan {
- public:
-  void see(V x) {
-    if (has_) return;
-    float l[8];
-    _mm256_storeu_ps(l, x);
-    for (float v : l)
-      if (v != v) {
-        nan_ = v;
-        has_ = true;
-        return;
-      }
-  }
-  bool has() const { return has_; }
-  float value() const { return nan_; }
-
- private:
-  bool has_ = false;
-  float nan_ = 0;
-};
+using FirstNan = FirstNanOf<V>;
 
 /** fold_extreme: the extreme under −0 < +0 on integer keys, or the block's first NaN. */
 template <bool Max>
@@ -296,8 +313,10 @@ class CastCounter {
     ((hi = _mm256_max_epi32(hi, more)), ...);
     const VI high = _mm256_cmpgt_epi32(hi, _mm256_set1_epi32(static_cast<int>(Overflow - 1)));
     if (__builtin_expect(!_mm256_testz_si256(high, high), 0)) {
-      classify_high(m, counts_);
-      (classify_high(more, counts_), ...);
+      // Out of line, and not a member: with `this` passed to a call in the loop, the flush
+      // accumulator would live in memory.
+      classify_high<Overflow>(m, counts_);
+      (classify_high<Overflow>(more, counts_), ...);
     }
   }
   void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
@@ -310,17 +329,6 @@ class CastCounter {
   }
 
  private:
-  // Static: with `this` passed to a call in the loop, the flush accumulator would live in memory.
-  __attribute__((noinline, cold)) static void classify_high(VI a, fused::ThresholdCounts& counts) {
-    uint32_t l[8];
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), a);
-    for (uint32_t m : l) {
-      counts.over += m >= Overflow;
-      counts.inf_or_nan += m >= 0x7f800000u;
-      counts.nan += m > 0x7f800000u;
-    }
-  }
-
   VI flushed_ = _mm256_setzero_si256();  // per lane, negated mask sums
   fused::ThresholdCounts counts_;        // of the lanes at or above the overflow threshold
 };
@@ -407,47 +415,22 @@ SCALIFY_LANE V sqrt(V a) { return _mm512_sqrt_ps(a); }
 SCALIFY_LANE HV f16_round_codes(V v) { return _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 SCALIFY_LANE V f16_rounded_image(HV h) { return _mm512_cvtph_ps(h); }
 SCALIFY_LANE V round_f16(V v) { return f16_rounded_image(f16_round_codes(v)); }
-/** PartialSums<kSumLanes = 8>: a vector's low half, then its high half, as two w8 vectors. */
+/** w8's sums, fed a vector's low half, then its high half: the same partial sums, in the same order. */
 class SumAcc {
  public:
   template <bool Tail>
   SCALIFY_LANE void add(V x, int n) {
     if (Tail) x = _mm512_maskz_mov_ps(below(n), x);  // +0: the partial sums are never −0
-    acc_ = _mm256_add_ps(acc_, _mm512_castps512_ps256(x));
-    acc_ = _mm256_add_ps(acc_, _mm512_extractf32x8_ps(x, 1));
+    halves_.add<false>(_mm512_castps512_ps256(x), 8);
+    halves_.add<false>(_mm512_extractf32x8_ps(x, 1), 8);
   }
-  float result() const {
-    static_assert(kSumLanes == 8, "w8's one register of partial sums");
-    float p[8];
-    _mm256_storeu_ps(p, acc_);
-    return PartialSums<8>::tree(p);
-  }
+  float result() const { return halves_.result(); }
 
  private:
-  __m256 acc_ = _mm256_setzero_ps();
+  w8::SumAcc halves_;
 };
 
-/** The first NaN lane of a block, kept until the block's end. */
-class FirstNan {
- public:
-  void see(V x) {
-    if (has_) return;
-    float l[16];
-    _mm512_storeu_ps(l, x);
-    for (float v : l)
-      if (v != v) {
-        nan_ = v;
-        has_ = true;
-        return;
-      }
-  }
-  bool has() const { return has_; }
-  float value() const { return nan_; }
-
- private:
-  bool has_ = false;
-  float nan_ = 0;
-};
+using FirstNan = FirstNanOf<V>;
 
 /** max_abs: the largest magnitude bits, or |the block's first NaN|. */
 class MaxAbsAcc {
@@ -484,8 +467,10 @@ class CastCounter {
     VI hi = m;
     ((hi = _mm512_max_epi32(hi, more)), ...);
     if (__builtin_expect(_mm512_cmpgt_epi32_mask(hi, _mm512_set1_epi32(static_cast<int>(Overflow - 1))) != 0, 0)) {
-      classify_high(m, counts_);
-      (classify_high(more, counts_), ...);
+      // Out of line, and not a member: with `this` passed to a call in the loop, the flush
+      // accumulator would live in memory.
+      classify_high<Overflow>(m, counts_);
+      (classify_high<Overflow>(more, counts_), ...);
     }
   }
   void flush(fused::LocalStats& tally, DType d, const fused::CastClasses& c) const {
@@ -496,16 +481,6 @@ class CastCounter {
   }
 
  private:
-  __attribute__((noinline, cold)) static void classify_high(VI a, fused::ThresholdCounts& counts) {
-    uint32_t l[16];
-    _mm512_storeu_si512(l, a);
-    for (uint32_t m : l) {
-      counts.over += m >= Overflow;
-      counts.inf_or_nan += m >= 0x7f800000u;
-      counts.nan += m > 0x7f800000u;
-    }
-  }
-
   int64_t flushed_ = 0;
   fused::ThresholdCounts counts_;
 };
