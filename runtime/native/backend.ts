@@ -101,7 +101,8 @@ function outputTensor(src: OutputSource, k: number, planOuts: unknown[], args: T
     case "input":
       return args[src.index]!;
     case "constant":
-      return new Tensor(src.dtype, src.shape, src.storage as StorageMap[typeof src.dtype]);
+      // A copy: deleting the result (Tensor.delete) must not detach the compiled program's constant.
+      return new Tensor(src.dtype, src.shape, src.storage.slice() as StorageMap[typeof src.dtype]);
     case "literal":
       return new Tensor(src.literal.dtype, [], encode([src.literal.value], src.literal.dtype) as StorageMap[typeof src.literal.dtype]);
     case "repeat":
