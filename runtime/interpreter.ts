@@ -93,7 +93,11 @@ export function interpret(program: Program, args: readonly Tensor[], opts: Inter
   const last = lastUses(program);
   const ctx = context(opts);
   validateArgs(program, args).forEach((t, i) => env.set(program.inputs[i]!, t));
-  for (const c of program.constants) env.set(c.variable, new Tensor(c.value.dtype, c.value.shape, c.value.storage as StorageMap[typeof c.value.dtype]));
+  // A constant that is a result is copied: deleting the result (Tensor.delete) must not detach the program's.
+  for (const c of program.constants) {
+    const storage = program.outputs.includes(c.variable) ? c.value.storage.slice() : c.value.storage;
+    env.set(c.variable, new Tensor(c.value.dtype, c.value.shape, storage as StorageMap[typeof c.value.dtype]));
+  }
   const read = (a: Atom): Tensor => {
     if (!isVar(a)) return literalTensor(a);
     const t = env.get(a);
