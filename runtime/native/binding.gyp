@@ -30,6 +30,7 @@
         "src/plan.cpp",
         "src/cast_count.cpp",
         "src/bandwidth_bench.cpp",
+        "src/output_memory.cpp",
         "src/params.cpp",
         "src/numerics.cpp",
         "src/thread_pool.cpp",

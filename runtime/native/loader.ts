@@ -44,11 +44,16 @@ export interface NativeAddon {
   gemmInfo(): { impl: string; cpu: { avx2: boolean; avx512f: boolean; avx512bf16: boolean }; threads: number };
   /** `npm run bench` (d)'s yardstick: relu(x·1.5 + 0.25) over n f32 as a plain C++ loop on warm buffers; ms per repetition. */
   bandwidthBench(options: { n?: number; reps?: number; warmup?: number }): { times: number[] };
+  /**
+   * The pool of large outputs (≥ 1 MiB; runtime/native/src/output_memory.h): bytes idle and mapped
+   * now, outputs written into reused memory and into fresh mappings so far.
+   */
+  outputPoolStats(): { idleBytes: number; mappedBytes: number; reused: number; mapped: number };
   readonly abiVersion: number;
 }
 
 /** The addon interface version this TypeScript expects (addon.cpp exports the same number). */
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 const FILE = "scalify_native.node";
 
 /** Candidate paths: SCALIFY_NATIVE_ADDON alone when set, else build/Release under this folder or an ancestor's runtime/native. */

@@ -26,6 +26,7 @@
 
 #include "gemm/gemm.h"
 #include "jit_args.h"
+#include "output_memory.h"
 #include "plan.h"
 #include "thread_pool.h"
 
@@ -140,9 +141,10 @@ Napi::TypedArray typed_view(Napi::Env env, DType d, Napi::ArrayBuffer buf, size_
 }
 
 /**
- * A typed array for an output of aval `a`; *data receives its memory. The memory comes from
- * napi_create_buffer (Buffer.allocUnsafe's allocation: V8-managed, not zero-filled), since every
- * kernel writes all of its outputs (tests check it with SCALIFY_NATIVE_POISON).
+ * A typed array for an output of aval `a`; *data receives its memory: the output pool's for
+ * large outputs (output_memory.h), else napi_create_buffer's (Buffer.allocUnsafe's allocation).
+ * Neither is zero-filled, since every kernel writes all of its outputs (tests check it with
+ * SCALIFY_NATIVE_POISON).
  */
 Napi::TypedArray new_storage(Napi::Env env, const Aval& a, void** data) {
   const size_t n = static_cast<size_t>(a.size());
@@ -150,6 +152,11 @@ Napi::TypedArray new_storage(Napi::Env env, const Aval& a, void** data) {
   if (bytes == 0) {
     *data = g_empty;
     return typed_view(env, a.dtype, Napi::ArrayBuffer::New(env, 0), 0, 0);
+  }
+  if (Napi::ArrayBuffer pooled = pooled_array_buffer(env, bytes); !pooled.IsEmpty()) {
+    *data = pooled.Data();
+    if (poison_outputs()) std::memset(*data, 0xff, bytes);
+    return typed_view(env, a.dtype, pooled, 0, n);
   }
   Napi::Buffer<uint8_t> b = Napi::Buffer<uint8_t>::New(env, bytes);
   *data = b.Data();
@@ -528,6 +535,17 @@ Napi::Value RunPrimitive(const Napi::CallbackInfo& info) {
 Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ThreadPool::instance().num_threads()); }
 Napi::Value GemmImpl(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), gemm::gemm_impl_name()); }
 
+/** outputPoolStats() → {idleBytes, mappedBytes, reused, mapped}: the large-output pool (output_memory.h). */
+Napi::Value OutputPoolStatsJs(const Napi::CallbackInfo& info) {
+  const OutputPoolStats s = output_pool_stats();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("idleBytes", static_cast<double>(s.idle_bytes));
+  o.Set("mappedBytes", static_cast<double>(s.mapped_bytes));
+  o.Set("reused", static_cast<double>(s.reused));
+  o.Set("mapped", static_cast<double>(s.mapped));
+  return o;
+}
+
 }  // namespace
 
 void register_bandwidth_bench(Napi::Env env, Napi::Object exports);  // bandwidth_bench.cpp
@@ -536,9 +554,9 @@ namespace {
 
 /**
  * Keeps large freed blocks mapped for reuse (SCALIFY_NATIVE_MALLOC=default opts out). Above
- * glibc's mmap threshold (adaptive, at most 32 MiB) every output would be a fresh mapping whose
- * first touch faults each 4 KiB page: ~50 ms per 64 MiB here, several times the kernel that
- * fills it. From the heap, the memory of outputs JavaScript has dropped is reused at once.
+ * glibc's mmap threshold (adaptive, at most 32 MiB) every large temporary buffer of a kernel or
+ * a plan would be a fresh mapping whose first touch faults each 4 KiB page (64 MiB: 50–175 ms
+ * on this project's VMs). Outputs of 1 MiB or more have their own pool (output_memory.h).
  */
 void tune_malloc() {
 #ifdef M_MMAP_THRESHOLD
@@ -556,7 +574,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runPrimitive", Napi::Function::New(env, RunPrimitive));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("gemmImpl", Napi::Function::New(env, GemmImpl));
-  exports.Set("abiVersion", Napi::Number::New(env, 4));  // 2: folded casts (lhs_round, countOnly); 3: speculation guards; 4: jitSource / jitLoad
+  exports.Set("outputPoolStats", Napi::Function::New(env, OutputPoolStatsJs));
+  exports.Set("abiVersion", Napi::Number::New(env, 5));  // 2: folded casts (lhs_round, countOnly); 3: speculation guards; 4: jitSource / jitLoad; 5: outputPoolStats
   exports.Set("statsLength", Napi::Number::New(env, kStatsLength));
   gemm::register_exports(env, exports);  // the gemm's own exports (gemmInfo, gemmBench, …)
   register_bandwidth_bench(env, exports);

@@ -1,0 +1,141 @@
+// Large outputs live in memory the addon maps itself and takes back when V8 frees the
+// ArrayBuffer, as XLA's allocator takes back a freed jax.Array's buffer. Fresh memory from the OS
+// costs a pass over it before a kernel writes it (a page fault per 4 KiB, each page zeroed by the
+// kernel): for a memory-bound kernel such as bench (d)'s chain over 64 MB, a third of its time on
+// one thread and half of it on two (faults contend on the process's page tables).
+//
+// Why V8's own API: the memory must come back when the collector frees the buffer, which happens
+// inside ordinary synchronous code. N-API's external buffers run their finalizers on a later turn
+// of the event loop (Node 20 defers them with SetImmediate), so a loop of calls would only pile
+// up memory; a BackingStore deleter runs when V8 frees the store, on whatever thread does it.
+#include "output_memory.h"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include <v8.h>
+
+namespace scalify {
+
+namespace {
+
+constexpr size_t kPage = 4096, kHuge = size_t(2) << 20;
+/** Idle memory kept at most; past it, freed blocks are unmapped. */
+constexpr size_t kIdleMax = size_t(1) << 30;
+
+}  // namespace
+
+void* map_huge_pages(size_t bytes) {
+  void* raw = mmap(nullptr, bytes + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const uintptr_t r = reinterpret_cast<uintptr_t>(raw), a = (r + kHuge - 1) & ~(kHuge - 1);
+  if (a > r) munmap(raw, a - r);
+  munmap(reinterpret_cast<void*>(a + bytes), r + kHuge - a);
+  madvise(reinterpret_cast<void*>(a), bytes, MADV_HUGEPAGE);  // advice: failure changes nothing
+  return reinterpret_cast<void*>(a);
+}
+
+namespace {
+
+struct Block {
+  void* data;
+  size_t capacity;
+};
+
+class Pool {
+ public:
+  void* take(size_t capacity) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      // Newest first: its pages are the likeliest to be in the TLB and caches.
+      for (size_t i = idle_.size(); i-- > 0;)
+        if (idle_[i].capacity == capacity) {
+          void* p = idle_[i].data;
+          idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+          idle_bytes_ -= capacity;
+          reused_++;
+          return p;
+        }
+    }
+    void* p = map_huge_pages(capacity);
+    if (p != nullptr) {
+      std::lock_guard<std::mutex> lock(mu_);
+      mapped_bytes_ += capacity;
+      mapped_++;
+    }
+    return p;
+  }
+
+  void give_back(void* p, size_t capacity) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (idle_bytes_ + capacity <= kIdleMax) {
+        idle_.push_back({p, capacity});
+        idle_bytes_ += capacity;
+        return;
+      }
+      mapped_bytes_ -= capacity;
+    }
+    munmap(p, capacity);
+  }
+
+  OutputPoolStats stats() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {idle_bytes_, mapped_bytes_, reused_, mapped_};
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Block> idle_;
+  uint64_t idle_bytes_ = 0, mapped_bytes_ = 0, reused_ = 0, mapped_ = 0;
+};
+
+/** Never destroyed: V8 may free buffers while the process exits, after static destructors. */
+Pool& pool() {
+  static Pool* p = new Pool();
+  return *p;
+}
+
+void release(void* data, size_t, void* capacity) { pool().give_back(data, reinterpret_cast<size_t>(capacity)); }
+
+bool pool_wanted() {
+  static const bool on = [] {
+    const char* v = std::getenv("SCALIFY_OUTPUT_POOL");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return on;
+}
+
+/** -1 until the first buffer is checked, then 1 if N-API sees it as V8 made it, else 0. */
+int g_handles_convert = -1;
+
+}  // namespace
+
+Napi::ArrayBuffer pooled_array_buffer(Napi::Env env, size_t bytes) {
+  if (bytes < kPooledOutputMin || !pool_wanted() || g_handles_convert == 0) return Napi::ArrayBuffer();
+  const size_t capacity = (bytes + kPage - 1) & ~(kPage - 1);
+  void* p = pool().take(capacity);
+  if (p == nullptr) return Napi::ArrayBuffer();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  std::shared_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(p, bytes, release, reinterpret_cast<void*>(capacity));
+  v8::Local<v8::ArrayBuffer> ab = v8::ArrayBuffer::New(isolate, store);
+  // N-API's own conversion (v8impl::JsValueFromV8LocalValue): a napi_value is the handle's address.
+  napi_value value = reinterpret_cast<napi_value>(*ab);
+  if (g_handles_convert < 0) {
+    bool is_ab = false;
+    void* data = nullptr;
+    size_t length = 0;
+    g_handles_convert = napi_is_arraybuffer(env, value, &is_ab) == napi_ok && is_ab && napi_get_arraybuffer_info(env, value, &data, &length) == napi_ok &&
+                        data == p && length == bytes;
+    if (!g_handles_convert) return Napi::ArrayBuffer();  // the store's deleter gives p back
+  }
+  return Napi::ArrayBuffer(env, value);
+}
+
+OutputPoolStats output_pool_stats() { return pool().stats(); }
+
+}  // namespace scalify
