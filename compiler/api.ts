@@ -9,6 +9,7 @@ import { runNative } from "../runtime/native/backend.js";
 import { Tensor } from "../runtime/tensor.js";
 import { flatten, unflatten } from "./pytree.js";
 import { staged, type Staged } from "./staged.js";
+import { SOURCE, sourceOf } from "./trace.js";
 
 export type Backend = "reference" | "native";
 
@@ -84,11 +85,48 @@ export function run(program: Program, args: unknown[] | Record<string, unknown>,
   return unflatten(program.outTree, runFlat(program, programArgs(program, args), opts));
 }
 
-export interface JitOptions extends RunOptions {}
+export interface JitOptions extends RunOptions {
+  /**
+   * Positions of arguments whose tensors the call consumes, as JAX's `donate_argnums`: after each
+   * call they are deleted (`Tensor.delete()`), so that a loop such as `x = f(x)` hands each
+   * state's memory to the next call's results instead of leaving it to the garbage collector
+   * (for large tensors, a collection every few calls). A donated tensor that a result shares
+   * memory with (a result that is the argument itself) is kept. Ignored when `f` is traced
+   * inside another transform.
+   */
+  donateArgnums?: number | readonly number[];
+}
 
 /** `sf.jit(fn)`: trace once per input signature, cache the program, run it. Under a trace it inlines. */
 export function jit<F extends (...args: any[]) => unknown>(fn: F, opts: JitOptions = {}): F & Staged {
-  return staged(fn, (p) => p, (p, a) => runFlat(p, a, opts)) as F & Staged;
+  const donate = donatedPositions(opts.donateArgnums);
+  let donated: Tensor[] = [];
+  const inner = staged(fn, (p) => p, (p, a) => {
+    const memory = donated.map((t) => (t.isDeleted() ? undefined : t.storage.buffer));
+    const outs = runFlat(p, a, opts);
+    const kept = new Set(outs.map((o) => o.storage.buffer));
+    donated.forEach((t, k) => kept.has(memory[k]!) || t.delete());
+    return outs;
+  });
+  if (donate.length === 0) return inner as F & Staged;
+  const call = (...args: unknown[]): unknown => {
+    for (const i of donate)
+      if (i >= args.length) throw new ValidationError(`donateArgnums names argument ${i}, but ${fn.name || "the function"} was called with ${args.length}`, "donateArgnums");
+    donated = donate.flatMap((i) => flatten(args[i])[0].filter((l): l is Tensor => l instanceof Tensor && l.isConcrete));
+    try {
+      return inner(...args);
+    } finally {
+      donated = [];
+    }
+  };
+  Object.defineProperty(call, "name", { value: inner.name });
+  return Object.assign(call, { lower: inner.lower, [SOURCE]: sourceOf(fn) }) as unknown as F & Staged;
+}
+
+function donatedPositions(d: JitOptions["donateArgnums"]): number[] {
+  const list = d === undefined ? [] : typeof d === "number" ? [d] : [...d];
+  for (const i of list) if (!Number.isInteger(i) || i < 0) throw new ValidationError(`donateArgnums must hold argument positions (integers ≥ 0), got ${String(i)}`, "donateArgnums");
+  return [...new Set(list)];
 }
 
 export { newCastStats };

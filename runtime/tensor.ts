@@ -44,14 +44,16 @@ export class Tensor<D extends DType = DType, S extends Shape = Shape> implements
    * the native backend writes later results of the same size into it (large ones: see
    * runtime/buffer-pool.ts). The tensor, and every typed array over its storage, is empty
    * afterwards (the memory is detached); reading it throws. A tensor whose storage is a view of
-   * part of a larger buffer only drops its reference.
+   * part of a larger buffer only drops its reference. Memory already freed through another
+   * tensor sharing it is left as it is.
    */
   delete(): void {
     if (this.#deleted) return;
-    const s = this.storage;
+    if (this.#storage === undefined) throw new TypeError("tensor has no concrete value");
+    const s = this.#storage;
     this.#deleted = true;
     this.#storage = undefined;
-    releaseStorage(s);
+    if (s.byteLength > 0) releaseStorage(s);
   }
 
   /** Whether delete() was called (as JAX's `Array.is_deleted()`). */
