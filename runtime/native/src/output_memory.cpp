@@ -24,8 +24,17 @@ namespace scalify {
 namespace {
 
 constexpr size_t kPage = 4096, kHuge = size_t(2) << 20;
-/** Idle memory kept at most; past it, freed blocks are unmapped. */
-constexpr size_t kIdleMax = size_t(1) << 30;
+/** Idle memory kept at most (SCALIFY_OUTPUT_POOL_IDLE bytes, default 1 GiB); past it, freed
+ * blocks are unmapped. */
+size_t idle_max() {
+  static const size_t v = [] {
+    const char* e = std::getenv("SCALIFY_OUTPUT_POOL_IDLE");
+    char* end = nullptr;
+    const unsigned long long n = e != nullptr ? std::strtoull(e, &end, 10) : 0;
+    return e != nullptr && end != e && *end == '\0' ? static_cast<size_t>(n) : size_t(1) << 30;
+  }();
+  return v;
+}
 
 }  // namespace
 
@@ -70,17 +79,25 @@ class Pool {
     return p;
   }
 
+  /** Keeps `p` idle; past idle_max() the oldest idle blocks are unmapped first (sizes a program
+   * stopped using go before the ones it still makes). */
   void give_back(void* p, size_t capacity) {
+    std::vector<Block> unmap;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (idle_bytes_ + capacity <= kIdleMax) {
+      if (capacity > idle_max()) {
+        unmap.push_back({p, capacity});
+      } else {
+        size_t drop = 0;
+        while (idle_bytes_ + capacity > idle_max()) idle_bytes_ -= idle_[drop++].capacity;
+        unmap.assign(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(drop));
+        idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(drop));
         idle_.push_back({p, capacity});
         idle_bytes_ += capacity;
-        return;
       }
-      mapped_bytes_ -= capacity;
+      for (const Block& b : unmap) mapped_bytes_ -= b.capacity;
     }
-    munmap(p, capacity);
+    for (const Block& b : unmap) munmap(b.data, b.capacity);
   }
 
   OutputPoolStats stats() {

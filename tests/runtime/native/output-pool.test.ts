@@ -85,6 +85,44 @@ describe("the native backend's pool of large outputs", () => {
     expect(mismatch(chain(x), x)).toBe(-1);
   });
 
+  it("keeps at most SCALIFY_OUTPUT_POOL_IDLE bytes idle, unmapping the oldest first", () => {
+    // Results of 2, 3 and 1.5 MiB dropped in turn under a 5 MiB cap: the third evicts the first.
+    const script = `
+      import * as sf from "./index.ts";
+      import { nativeAddon } from "./runtime/native/loader.ts";
+      const f = sf.jit((v) => sf.ops.neg(v), { backend: "native" });
+      const make = (mib) => f(sf.fromBits(new Float32Array(mib * 262144), "f32", [mib * 262144]));
+      const stats = () => nativeAddon().outputPoolStats();
+      const settle = async (idle, mapped) => {
+        for (let i = 0; i < 50 && (stats().idleBytes !== idle || stats().mappedBytes !== mapped); i++) { gc(); await new Promise((r) => setTimeout(r, 5)); }
+        return stats();
+      };
+      const out = [];
+      for (const [mib, idle, mapped] of [[2, 2, 2], [3, 5, 5], [1.5, 4.5, 4.5], [6, 4.5, 4.5]]) { make(mib); out.push(await settle(idle * 1048576, mapped * 1048576)); }
+      make(2); out.push(stats());
+      make(3); out.push(stats());
+      console.log(JSON.stringify(out));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", script], {
+        cwd: fileURLToPath(new URL("../../..", import.meta.url)),
+        env: { ...process.env, SCALIFY_OUTPUT_POOL: "1", SCALIFY_OUTPUT_POOL_IDLE: String(5 << 20) },
+        encoding: "utf8",
+      }),
+    ) as { idleBytes: number; mappedBytes: number; reused: number; mapped: number }[];
+    const MiB = 1 << 20;
+    expect(out.map((s) => s.idleBytes / MiB)).toEqual([2, 5, 4.5, 4.5, 4.5, 1.5]);
+    expect(out.map((s) => s.mappedBytes / MiB)).toEqual([2, 5, 4.5, 4.5, 6.5, 6.5]);
+    // The 2 MiB block was evicted (a fresh mapping), the 3 MiB one is still there (reused).
+    expect(out.map((s) => [s.mapped, s.reused])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [4, 0],
+      [5, 0],
+      [5, 1],
+    ]);
+  });
+
   it("SCALIFY_OUTPUT_POOL=0 leaves large outputs to Node's allocator", () => {
     const script = `
       import * as sf from "./index.ts";
