@@ -9,7 +9,7 @@ import { runInNewContext } from "node:vm";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import * as sf from "../../../index.js";
-import { nativeAddon } from "../../../runtime/native/loader.js";
+import { nativeAddon, nativeAddonPath } from "../../../runtime/native/loader.js";
 import type { Tensor } from "../../../runtime/tensor.js";
 
 setFlagsFromString("--expose-gc");
@@ -27,7 +27,7 @@ const mismatch = (y: Tensor, x: Tensor) => {
   return a.length !== b.length ? -2 : a.findIndex((v, i) => !Object.is(v, b[i]));
 };
 
-/** Collects garbage until the pool holds at least `bytes` idle (V8 may sweep array buffers on another thread). */
+/** Collects garbage until the pool holds at least `bytes` idle, 20 rounds at most (V8 may sweep array buffers on another thread). */
 async function collectUntilIdle(bytes: number): Promise<void> {
   for (let i = 0; i < 20 && stats().idleBytes < bytes; i++) {
     gc();
@@ -83,6 +83,30 @@ describe("the native backend's pool of large outputs", () => {
     expect(sum).toBeCloseTo(want, 0);
     gc();
     expect(mismatch(chain(x), x)).toBe(-1);
+  });
+
+  it("results made in a worker's isolate outlive it when moved out, and go back to the pool when it ends", async () => {
+    const live = () => stats().mappedBytes - stats().idleBytes;
+    await collectUntilIdle(Infinity); // earlier tests' garbage
+    const liveBefore = live();
+    const worker = new Worker(
+      `const { parentPort } = require("node:worker_threads");
+       const addon = require(${JSON.stringify(nativeAddonPath())});
+       const t = { dtype: "f32", shape: [${N}], data: new Float32Array(${N}).fill(2) };
+       const [moved] = addon.runPrimitive("mul", {}, [t, t]);
+       globalThis.kept = addon.runPrimitive("add", {}, [t, t]);
+       parentPort.postMessage(moved.data.buffer, [moved.data.buffer]);`,
+      { eval: true },
+    );
+    const buffer = await new Promise<ArrayBuffer>((resolve, reject) => worker.once("message", resolve).once("error", reject));
+    await worker.terminate();
+    for (let i = 0; i < 20 && live() > liveBefore + N * 4; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(live()).toBe(liveBefore + N * 4); // `moved` only: `kept` went back with the worker
+    const moved = new Float32Array(buffer);
+    expect(moved.length === N && moved.every((v) => v === 4)).toBe(true);
   });
 
   it("keeps at most SCALIFY_OUTPUT_POOL_IDLE bytes idle, unmapping the oldest first", () => {
