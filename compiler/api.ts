@@ -105,7 +105,10 @@ export function jit<F extends (...args: any[]) => unknown>(fn: F, opts: JitOptio
     const memory = donated.map((t) => (t.isDeleted() ? undefined : t.storage.buffer));
     const outs = runFlat(p, a, opts);
     const kept = new Set(outs.map((o) => o.storage.buffer));
-    donated.forEach((t, k) => kept.has(memory[k]!) || t.delete());
+    donated.forEach((t, k) => {
+      const m = memory[k];
+      if (m === undefined || !kept.has(m)) t.delete();
+    });
     return outs;
   });
   if (donate.length === 0) return inner as F & Staged;

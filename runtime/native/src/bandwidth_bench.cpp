@@ -39,8 +39,7 @@ Napi::Value BandwidthBench(const Napi::CallbackInfo& info) {
     const int64_t reps = option(o, "reps", 5, 1, 1000), warmup = option(o, "warmup", 2, 0, 1000);
     // Kept from call to call (JavaScript calls this on its one thread): allocating them anew made
     // every call map and zero 2n floats of fresh pages, which slowed the sf.jit calls timed in
-    // turn with it by a quarter. Huge pages, as the large outputs of sf.jit get (output_memory.h):
-    // on 4 KiB pages this loop ran ~20 % slower, so it would understate the machine.
+    // turn with it by a quarter. On huge pages, as sf.jit's large outputs are (output_memory.h).
     static float *x = nullptr, *out = nullptr;
     static int64_t size = 0;
     if (size != n) {

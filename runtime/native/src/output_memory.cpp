@@ -1,8 +1,8 @@
 // Large outputs live in memory the addon maps itself and takes back when V8 frees the
 // ArrayBuffer, as XLA's allocator takes back a freed jax.Array's buffer. Fresh memory from the OS
-// costs a pass over it before a kernel writes it (a page fault per 4 KiB, each page zeroed by the
-// kernel): for a memory-bound kernel such as bench (d)'s chain over 64 MB, a third of its time on
-// one thread and half of it on two (faults contend on the process's page tables).
+// costs a page fault per page on first touch, each page zeroed by the kernel: on this project's
+// VMs 175 ms per 64 MB on 4 KiB pages and 5–90 ms on 2 MiB ones, where bench (d)'s chain over
+// 64 MB takes 1.5–5 ms.
 //
 // Why V8's own API: the memory must come back when the collector frees the buffer, which happens
 // inside ordinary synchronous code. N-API's external buffers run their finalizers on a later turn
@@ -12,6 +12,7 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -128,7 +129,7 @@ bool pool_wanted() {
 }
 
 /** -1 until the first buffer is checked, then 1 if N-API sees it as V8 made it, else 0. */
-int g_handles_convert = -1;
+std::atomic<int> g_handles_convert{-1};
 
 }  // namespace
 
@@ -146,9 +147,10 @@ Napi::ArrayBuffer pooled_array_buffer(Napi::Env env, size_t bytes) {
     bool is_ab = false;
     void* data = nullptr;
     size_t length = 0;
-    g_handles_convert = napi_is_arraybuffer(env, value, &is_ab) == napi_ok && is_ab && napi_get_arraybuffer_info(env, value, &data, &length) == napi_ok &&
-                        data == p && length == bytes;
-    if (!g_handles_convert) return Napi::ArrayBuffer();  // the store's deleter gives p back
+    const bool ok = napi_is_arraybuffer(env, value, &is_ab) == napi_ok && is_ab && napi_get_arraybuffer_info(env, value, &data, &length) == napi_ok && data == p &&
+               length == bytes;
+    g_handles_convert = ok ? 1 : 0;
+    if (!ok) return Napi::ArrayBuffer();  // the store's deleter gives p back
   }
   return Napi::ArrayBuffer(env, value);
 }
