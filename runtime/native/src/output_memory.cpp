@@ -134,6 +134,10 @@ std::atomic<int> g_handles_convert{-1};
 }  // namespace
 
 Napi::ArrayBuffer pooled_array_buffer(Napi::Env env, size_t bytes) {
+#ifdef V8_ENABLE_SANDBOX
+  // A V8 built with its sandbox (Electron, not Node) refuses memory from outside it, fatally.
+  return Napi::ArrayBuffer();
+#endif
   if (bytes < kPooledOutputMin || !pool_wanted() || g_handles_convert == 0) return Napi::ArrayBuffer();
   const size_t capacity = (bytes + kPage - 1) & ~(kPage - 1);
   void* p = pool().take(capacity);

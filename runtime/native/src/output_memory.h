@@ -14,8 +14,8 @@ constexpr size_t kPooledOutputMin = size_t(1) << 20;
 
 /**
  * An ArrayBuffer of `bytes` (≥ kPooledOutputMin) whose memory returns to a process-wide pool when
- * V8 frees it, or an empty value when the pool is off (SCALIFY_OUTPUT_POOL=0) or this Node's
- * handles do not convert (checked once). Not zero-filled.
+ * V8 frees it, or an empty value when the pool is off (SCALIFY_OUTPUT_POOL=0), V8 has its
+ * sandbox, or this Node's handles do not convert (checked once). Not zero-filled.
  */
 Napi::ArrayBuffer pooled_array_buffer(Napi::Env env, size_t bytes);
 
