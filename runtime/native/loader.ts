@@ -42,8 +42,8 @@ export interface NativeAddon {
   gemmImpl(): string;
   /** The matmul's implementation, the CPU features it uses and the thread count. */
   gemmInfo(): { impl: string; cpu: { avx2: boolean; avx512f: boolean; avx512bf16: boolean }; threads: number };
-  /** `npm run bench` (d)'s yardstick: relu(x·1.5 + 0.25) over n f32 as a plain C++ loop on warm buffers; ms per repetition. */
-  bandwidthBench(options: { n?: number; reps?: number; warmup?: number }): { times: number[] };
+  /** `npm run bench` (d)'s yardstick: relu(x·1.5 + 0.25) over n f32 as a plain C++ loop on warm buffers; ms per repetition, and the outputs' sum. */
+  bandwidthBench(options: { n?: number; reps?: number; warmup?: number }): { times: number[]; sum: number };
   /**
    * The pool of large outputs (≥ 1 MiB; runtime/native/src/output_memory.h): bytes idle and mapped
    * now, outputs written into reused memory and into fresh mappings so far.

@@ -280,9 +280,16 @@ describe("sf.run and sf.jit", () => {
 describe("bandwidthBench (npm run bench's memory yardstick)", () => {
   it("times the plain loop and rejects bad options with an error", () => {
     const addon = nativeAddon();
-    const r = addon.bandwidthBench({ n: 1 << 16, reps: 3, warmup: 1 });
+    // Two tasks of 32 769 and 32 770 elements: vector bodies and scalar tails.
+    const n = (1 << 16) + 3;
+    const r = addon.bandwidthBench({ n, reps: 3, warmup: 1 });
     expect(r.times).toHaveLength(3);
     for (const t of r.times) expect(t).toBeGreaterThan(0);
+    // Its input is x[i] = (i mod 1000)·0.002 − 1, in f32 arithmetic as the C++ computes it.
+    const f = Math.fround;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += Math.max(f(f(f(f((i % 1000) * f(0.002)) - 1) * 1.5) + 0.25), 0);
+    expect(r.sum).toBe(sum);
     expect(() => addon.bandwidthBench({ n: 0 })).toThrow(/n must be an integer in \[1, /);
     expect(() => addon.bandwidthBench({ reps: 1.5 })).toThrow(/reps must be an integer/);
     expect(() => addon.bandwidthBench({ warmup: "2" as unknown as number })).toThrow(/warmup must be a number/);
