@@ -178,12 +178,13 @@ async function mlpSteps(backend: "native" | "reference"): Promise<Record<string,
  */
 function chain(g: GemmExports | undefined): { jit: Result; jitDelete: Result; jitDonate: Result; loop: Result } {
   const x = sf.fromBits(randomF32(CHAIN_N), "f32", [CHAIN_N]);
-  const f = sf.jit((v: Tensor) => sf.nn.relu(sf.ops.add(sf.ops.mul(v, 1.5), 0.25)), { backend: "native" });
+  const chainFn = (v: Tensor) => sf.nn.relu(sf.ops.add(sf.ops.mul(v, 1.5), 0.25));
+  const f = sf.jit(chainFn, { backend: "native" });
   const plain = () => f(x);
   const reuse = () => f(x).delete();
   // x = f(x) with x donated (JAX's donate_argnums): each call's result takes the memory the call
   // before last consumed. The values grow by 1.5× a call: finite for the ~30 calls made here.
-  const fd = sf.jit((v: Tensor) => sf.nn.relu(sf.ops.add(sf.ops.mul(v, 1.5), 0.25)), { backend: "native", donateArgnums: 0 });
+  const fd = sf.jit(chainFn, { backend: "native", donateArgnums: 0 });
   let state: Tensor = sf.fromBits(randomF32(CHAIN_N), "f32", [CHAIN_N]);
   const donated = () => (state = fd(state));
   if (typeof g?.bandwidthBench !== "function") {

@@ -153,15 +153,16 @@ Napi::TypedArray new_storage(Napi::Env env, const Aval& a, void** data) {
     *data = g_empty;
     return typed_view(env, a.dtype, Napi::ArrayBuffer::New(env, 0), 0, 0);
   }
-  if (Napi::ArrayBuffer pooled = pooled_array_buffer(env, bytes); !pooled.IsEmpty()) {
-    *data = pooled.Data();
-    if (poison_outputs()) std::memset(*data, 0xff, bytes);
-    return typed_view(env, a.dtype, pooled, 0, n);
+  Napi::ArrayBuffer buf = pooled_array_buffer(env, bytes);
+  size_t offset = 0;
+  if (buf.IsEmpty()) {
+    Napi::Buffer<uint8_t> b = Napi::Buffer<uint8_t>::New(env, bytes);
+    buf = b.ArrayBuffer();
+    offset = b.ByteOffset();
   }
-  Napi::Buffer<uint8_t> b = Napi::Buffer<uint8_t>::New(env, bytes);
-  *data = b.Data();
+  *data = static_cast<uint8_t*>(buf.Data()) + offset;
   if (poison_outputs()) std::memset(*data, 0xff, bytes);
-  return typed_view(env, a.dtype, b.ArrayBuffer(), b.ByteOffset(), n);
+  return typed_view(env, a.dtype, buf, offset, n);
 }
 
 /**
